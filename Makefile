@@ -1,0 +1,78 @@
+# mmpclean: cross-built for Windows with mingw-w64, tested on Linux.
+#
+#   make          build/mmpclean.exe
+#   make demo     run it under Wine on a demo directory (installs what it needs)
+#   make check    every test (installs what it needs)
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each
+#   make bench    the benchmark (never part of check)
+
+VERSION	?= 0.1.0
+B	:= build
+CROSS	?= x86_64-w64-mingw32-
+WINCC	:= $(CROSS)gcc
+HOSTCC	?= gcc
+CLANG	?= clang
+WINE	?= wine
+export WINEPREFIX := $(CURDIR)/$(B)/wineprefix
+export WINEDEBUG ?= -all
+export WINEDLLOVERRIDES ?= mscoree,mshtml=
+
+CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
+	    src/text.c
+CORE_HDR := src/mmpclean.h src/plat.h
+WIN_SRC	 := src/win32.c
+
+WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -Wvla
+WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
+	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
+WINLDFLAGS := -static -municode -s
+WINLIBS	:= -lntdll
+
+HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
+	      -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer -DMMPCLEAN_VERSION='"$(VERSION)"' -Isrc
+HOSTLIBS := -lcmocka
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean
+
+all: $(B)/mmpclean.exe
+
+$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) $(WINLDFLAGS) $(WINLIBS)
+
+$(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
+
+$(B):
+	mkdir -p $(B)/unit
+
+# The unit tests link the core with the fake platform, natively.
+$(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
+	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
+
+$(B)/e2e: tests/e2e/e2e.c | $(B)
+	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
+
+deps:
+	@sh .ci/deps
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do $$t; done
+
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/e2e
+	$(B)/e2e
+
+lint:
+	mandoc -Tlint -Wwarning man/mmpclean.1
+
+check: deps
+	$(MAKE) lint unit e2e
+
+demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
+	sh tests/demo.sh
+
+clean:
+	rm -rf $(B)

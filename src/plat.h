@@ -1,0 +1,97 @@
+/*
+ * The platform seam: what mmpclean needs from the operating system, in the
+ * job's own words.  The core (everything else in src/) sees UTF-8 strings and
+ * the outcomes below, never a Win32 type or error code.  There are two
+ * implementations: win32.c for the real program and tests/unit/fake.c for the
+ * unit tests.  Win32 errors are converted to these outcomes once, in win32.c.
+ */
+#ifndef PLAT_H
+#define PLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum pst {
+	PST_OK = 0,
+	PST_END,	/* no more directory entries */
+	PST_ABSENT,	/* registry key or value, or environment variable, not set */
+	PST_GONE,	/* the file vanished, or another process is deleting it */
+	PST_LOCKED,	/* sharing violation: another process has the file open */
+	PST_DENIED,	/* access denied (never a lock) */
+	PST_READONLY,	/* the file has the read-only attribute */
+	PST_NOTFOUND,	/* a directory path that does not exist */
+	PST_NOTDIR,	/* a path that exists but is not a directory */
+	PST_ISDIR,	/* an entry that turned out to be a directory */
+	PST_LINK,	/* a reparse point, or a handle that is not the entry */
+	PST_BADNAME,	/* a name the system cannot open (see WINE-NOTES) */
+	PST_WRONGTYPE,	/* a registry value that is not a string */
+	PST_NOMEM,
+	PST_IO		/* anything else: plat_lasterror() says what */
+};
+
+/* Text for the most recent PST_IO (or other failure) with the OS's own code. */
+const char *plat_lasterror(void);
+
+/* Registry, under HKEY_LOCAL_MACHINE, read in an explicit view. */
+enum regview { VIEW_64, VIEW_32 };
+struct regval {
+	char *data;		/* malloc'd UTF-8; NULL unless PST_OK */
+	int expand;		/* REG_EXPAND_SZ: expand %VARIABLES% */
+	unsigned long type;	/* the raw type, for PST_WRONGTYPE messages */
+};
+enum pst plat_reg_get(enum regview view, const char *key, const char *name,
+    struct regval *out);
+
+/* Environment variable; *value malloc'd, or PST_ABSENT. */
+enum pst plat_getenv(const char *name, char **value);
+
+/* The system Windows directory, malloc'd. */
+enum pst plat_windows_dir(char **path);
+
+/* A directory opened once; its entries are opened relative to it. */
+struct plat_dir;
+enum {
+	PLAT_A_DIR = 1 << 0,
+	PLAT_A_LINK = 1 << 1,	/* reparse point */
+	PLAT_A_READONLY = 1 << 2,
+	PLAT_A_HIDDEN = 1 << 3,
+	PLAT_A_SYSTEM = 1 << 4
+};
+struct plat_entry {
+	const char *name;	/* WTF-8 long name, valid until the next call */
+	unsigned attrs;
+	uint64_t size;
+	int64_t mtime;		/* last write, seconds since 1970 UTC */
+};
+struct plat_dirid {
+	uint64_t volume, file;	/* identity, to scan a directory once */
+};
+/* path is absolute, in the form the user reads (C:\x, \\server\share\x). */
+enum pst plat_dir_open(const char *path, struct plat_dir **dp,
+    struct plat_dirid *id);
+/* Entries whose name may match *.mmp; the caller filters the long name. */
+enum pst plat_dir_next(struct plat_dir *d, struct plat_entry *e);
+void plat_dir_close(struct plat_dir *d);
+
+/*
+ * Open the entry `name` of `d` for DELETE with no sharing, verify that the
+ * handle is that entry and a plain file, and with ACT_DELETE delete it
+ * through the same handle.  PST_OK means free (probe) or deleted.
+ */
+enum plat_act { ACT_PROBE, ACT_DELETE };
+enum { PLAT_F_FORCE = 1 << 0 };	/* clear read-only on the same handle */
+enum pst plat_file(struct plat_dir *d, const char *name, enum plat_act act,
+    unsigned flags);
+
+/* Clock: wall time for ages, milliseconds for timings. */
+int64_t plat_time(void);
+uint64_t plat_ms(void);
+void plat_sleep_ms(unsigned ms);
+
+/* Output.  A console gets UTF-16 (WriteConsoleW), anything else UTF-8. */
+enum plat_stream { OUT_STDOUT, OUT_STDERR };
+enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);
+enum pst plat_flush(enum plat_stream s);
+int plat_isconsole(enum plat_stream s);
+
+#endif
