@@ -2,10 +2,13 @@
 #ifndef MMPCLEAN_H
 #define MMPCLEAN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit statuses, highest that applies wins. */
+#include "plat.h"
+
+/* Exit statuses; the highest that applies wins. */
 enum {
 	EXIT_CLEAN = 0,		/* nothing locked remains */
 	EXIT_LOCKED = 1,	/* locked .mmp files remain */
@@ -16,5 +19,84 @@ enum {
 
 /* The whole program; argv is UTF-8.  Called by wmain in win32.c. */
 int mmpclean_main(int argc, char **argv);
+
+/* opts.c: the command line, parsed into one struct. */
+struct opts {
+	int delete, force, all, where, quiet, verbose, help, version;
+	const char **dirs;	/* --dir arguments, pointing into argv */
+	size_t ndirs;
+};
+/* 0, or EXIT_USAGE with a message (no "mmpclean: " prefix) in err. */
+int opts_parse(struct opts *o, int argc, char **argv, char *err,
+    size_t errlen);
+void opts_free(struct opts *o);
+extern const char usage_line[];
+extern const char help_text[];
+
+/* resolve.c: which directories to scan, and why. */
+enum {
+	SRC_DIROPT = 1 << 0,	/* --dir */
+	SRC_REG64 = 1 << 1,	/* ProfileDirectory, 64-bit registry view */
+	SRC_REG32 = 1 << 2,	/* ProfileDirectory, 32-bit registry view */
+	SRC_WINDIR = 1 << 3	/* the Windows directory */
+};
+struct cand {
+	char *path;		/* normalised display form */
+	unsigned src;		/* SRC_* bits: every reason it is listed */
+};
+struct candlist {
+	struct cand *v;
+	size_t n;
+};
+extern const char profile_key[];
+extern const char profile_value[];
+/* EXIT_CLEAN or EXIT_NODIR (messages already written). */
+int resolve(const struct opts *o, struct candlist *cl);
+void candlist_free(struct candlist *cl);
+/* Pure helpers, exposed for tests and fuzzing. */
+int path_normalise(const char *in, char **out, const char **why);
+enum expand_result { EXP_OK, EXP_UNDEFINED, EXP_NOMEM };
+enum expand_result env_expand(const char *in, char **out, char **undef);
+char *src_describe(unsigned src);
+
+/* scan.c: one directory, streamed. */
+struct counts {
+	unsigned long done;	/* deleted, or unlocked in report mode */
+	unsigned long locked, readonly, skipped, errors;
+	unsigned long dirs;
+	struct plat_dirid *seen;	/* directories scanned so far */
+	size_t nseen;
+};
+int scan_dir(const struct opts *o, const struct cand *c,
+    struct counts *cnt);
+/* A name mmpclean may act on: the long name ends in ".mmp". */
+int name_is_mmp(const char *name);
+
+/* out.c: everything mmpclean prints goes through here. */
+void out_file(const char *status, const char *dir, const char *name,
+    const char *reason);
+void out_text(const char *text);
+void out_err(const char *text);
+void out_line(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int out_finish(void);	/* flushes; EXIT_FAILED if stdout failed */
+void out_reset(void);	/* for tests: forget a failure */
+
+/* text.c: a growable string, and names made fit for printing. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+void sb_add(struct sbuf *b, const char *s, size_t n);
+void sb_puts(struct sbuf *b, const char *s);
+void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_free(struct sbuf *b);
+void sb_add_display(struct sbuf *b, const char *name);
+int ascii_casecmp(const char *a, const char *b);
+char *xstrdup(const char *s);
 
 #endif

@@ -1,0 +1,177 @@
+/* The command line, parsed into a struct opts by one function. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmpclean.h"
+
+enum { OPT_ALL = 256, OPT_DIR, OPT_FORCE, OPT_WHERE };
+
+static const struct option longopts[] = {
+	{ "all",	no_argument,		NULL,	OPT_ALL },
+	{ "delete",	no_argument,		NULL,	'd' },
+	{ "dir",	required_argument,	NULL,	OPT_DIR },
+	{ "force",	no_argument,		NULL,	OPT_FORCE },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "quiet",	no_argument,		NULL,	'q' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ "where",	no_argument,		NULL,	OPT_WHERE },
+	{ NULL,		0,			NULL,	0 }
+};
+
+const char usage_line[] =
+    "usage: mmpclean [-dqv] [--force] [--all | --dir DIR ...]\n"
+    "       mmpclean --where [--all | --dir DIR ...]\n";
+
+const char help_text[] =
+    "mmpclean: find the *.mmp files that MAPI and CDO leave behind, and\n"
+    "delete those that no process holds.\n"
+    "\n"
+    "By default it reports only; it deletes with --delete.  It scans the\n"
+    "directory named by HKLM\\Software\\Microsoft\\Windows Messaging Subsystem\n"
+    "\\ProfileDirectory (64-bit and 32-bit registry views), or the Windows\n"
+    "directory when that value is not set.\n"
+    "\n"
+    "  -d, --delete     delete every *.mmp file no process holds open\n"
+    "      --force      with --delete, also delete read-only *.mmp files\n"
+    "      --dir DIR    scan DIR (a full path) instead; may be repeated\n"
+    "      --all        scan every candidate: each registry view's value and\n"
+    "                   the Windows directory\n"
+    "      --where      print the directories that would be scanned, and why\n"
+    "  -q, --quiet      print only problems (no per-file lines or summary)\n"
+    "  -v, --verbose    say where each directory came from, and timings\n"
+    "  -h, --help, /?   print this help\n"
+    "  -V, --version    print the version\n"
+    "\n"
+    "Exit status: 0 nothing locked remains; 1 locked files remain; 2 some\n"
+    "files could not be handled; 3 a directory could not be resolved or\n"
+    "opened; 4 invalid command line.\n";
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+/*
+ * Words for what getopt_long just rejected.  Short options are named by
+ * optopt, since argv[optind - 1] need not hold them within a cluster.
+ */
+static int
+bad_option(char **argv, int c, char *err, size_t errlen)
+{
+	const char *arg = argv[optind - 1];
+	char name[64];
+
+	if (strncmp(arg, "--", 2) == 0) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="),
+		    arg);
+		if (c == ':')
+			return fail(err, errlen, "option '%s' needs a value",
+			    name);
+		if (optopt != 0 && strchr(arg, '=') != NULL)
+			return fail(err, errlen, "option '%s' takes no value",
+			    name);
+		return fail(err, errlen, "unknown option '%s'", name);
+	}
+	if (optopt <= ' ' || optopt >= 0x7f)
+		return fail(err, errlen, "unknown option character 0x%02X",
+		    (unsigned)optopt & 0xff);
+	if (c == ':')
+		return fail(err, errlen, "option '-%c' needs a value", optopt);
+	return fail(err, errlen, "unknown option '-%c'", optopt);
+}
+
+int
+opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int c, i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "/?") == 0 || strcmp(argv[i], "-?") == 0) {
+			o->help = 1;
+			return 0;
+		}
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	if ((o->dirs = calloc((size_t)argc + 1, sizeof(*o->dirs))) == NULL)
+		return fail(err, errlen, "out of memory");
+
+	opterr = 0;
+	optind = 0;	/* a full reset, in glibc and in mingw-w64 */
+	while ((c = getopt_long(argc, argv, ":dhqvV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->delete = 1;
+			break;
+		case 'h':
+			o->help = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'V':
+			o->version = 1;
+			break;
+		case OPT_ALL:
+			o->all = 1;
+			break;
+		case OPT_DIR:
+			o->dirs[o->ndirs++] = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
+		case OPT_WHERE:
+			o->where = 1;
+			break;
+		default:
+			return bad_option(argv, c, err, errlen);
+		}
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'%s",
+		    argv[optind], argv[optind][0] == '/' ?
+		    " (options start with - or --)" : "");
+
+	if (o->help || o->version)
+		return 0;
+	if (o->all && o->ndirs > 0)
+		return fail(err, errlen, "--all and --dir cannot be combined");
+	if (o->where && o->delete)
+		return fail(err, errlen, "--where lists directories only; "
+		    "it cannot be combined with --delete");
+	if (o->quiet && o->verbose)
+		return fail(err, errlen, "--quiet and --verbose cannot be "
+		    "combined");
+	for (i = 0; i < (int)o->ndirs; i++) {
+		char *norm;
+		const char *why;
+
+		if (path_normalise(o->dirs[i], &norm, &why) != 0)
+			return fail(err, errlen, "--dir '%s' %s", o->dirs[i],
+			    why);
+		free(norm);
+	}
+	return 0;
+}
+
+void
+opts_free(struct opts *o)
+{
+	free(o->dirs);
+	o->dirs = NULL;
+}

@@ -1,0 +1,385 @@
+/*
+ * Which directories to scan.  MAPI writes its .mmp files to the directory
+ * named by ProfileDirectory, or to the Windows directory when that value is
+ * not set (Q166599).  A value that is set but unusable is an error, never a
+ * reason to clean some other directory, and nothing is ever resolved
+ * against the current directory: scheduled tasks start in System32.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmpclean.h"
+#include "plat.h"
+
+const char profile_key[] = "Software\\Microsoft\\Windows Messaging Subsystem";
+const char profile_value[] = "ProfileDirectory";
+
+static int
+is_blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t')
+			return 0;
+	return 1;
+}
+
+static int
+is_drive_letter(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * Puts an absolute path into the one form mmpclean prints and compares:
+ * "C:\dir\sub", "C:\" or "\\server\share\dir"; "\\?\" forms are taken
+ * apart into those.  Forward slashes become backslashes and repeated ones
+ * fold, as Win32 does; "." and ".." are refused rather than guessed at.
+ * Returns 0 and a malloc'd *out, or -1 with *why.
+ */
+int
+path_normalise(const char *in, char **out, const char **why)
+{
+	struct sbuf b = { 0 };
+	const char *p, *rest, *seg;
+	size_t n, prefix_len, segs = 0;
+	int verbatim = 0;
+
+	*out = NULL;
+	if (is_blank(in))
+		return *why = "is empty", -1;
+	n = strlen(in);
+	if (in[0] == ' ' || in[0] == '\t' || in[n - 1] == ' ' ||
+	    in[n - 1] == '\t')
+		return *why = "begins or ends with a space", -1;
+	if (in[0] == '"' || in[n - 1] == '"')
+		return *why = "is quoted (remove the quotation marks)", -1;
+
+	if (strncmp(in, "\\\\?\\", 4) == 0) {
+		verbatim = 1;
+		in += 4;
+		if (strncmp(in, "UNC\\", 4) == 0) {
+			sb_puts(&b, "\\\\");
+			rest = in + 4;
+			goto unc;
+		}
+		if (!(is_drive_letter(in[0]) && in[1] == ':' && in[2] == '\\'))
+			return *why = "is a \\\\?\\ path of a kind mmpclean "
+			    "does not scan (use a drive letter or UNC path)", -1;
+	} else if ((in[0] == '\\' || in[0] == '/') &&
+	    (in[1] == '\\' || in[1] == '/')) {
+		if (in[2] == '.' || in[2] == '?')
+			return *why = "is a device path", -1;
+		sb_puts(&b, "\\\\");
+		rest = in + 2;
+		goto unc;
+	}
+
+	if (!is_drive_letter(in[0]) || in[1] != ':') {
+		if (in[0] == '\\' || in[0] == '/')
+			return *why = "is relative to the current drive "
+			    "(give a drive letter)", -1;
+		return *why = "is a relative path (give a full path such as "
+		    "C:\\Temp\\mmp)", -1;
+	}
+	if (in[2] != '\\' && in[2] != '/')
+		return *why = "is relative to the current directory of its "
+		    "drive (write it as X:\\...)", -1;
+	sb_printf(&b, "%c:", in[0] >= 'a' ? in[0] - 'a' + 'A' : in[0]);
+	rest = in + 2;
+	prefix_len = 2;
+	goto segments;
+
+unc:
+	/* server and share must both be there */
+	prefix_len = 2;
+	for (int part = 0; part < 2; part++) {
+		while (*rest == '\\' || (*rest == '/' && !verbatim))
+			rest++;
+		n = strcspn(rest, verbatim ? "\\" : "\\/");
+		if (n == 0) {
+			sb_free(&b);
+			return *why = "is a UNC path without a server and "
+			    "share name", -1;
+		}
+		if (part == 1)
+			sb_puts(&b, "\\");
+		sb_add(&b, rest, n);
+		rest += n;
+	}
+	prefix_len = b.len;
+
+segments:
+	for (p = rest;;) {
+		while (*p == '\\' || (*p == '/' && !verbatim))
+			p++;
+		if (*p == '\0')
+			break;
+		seg = p;
+		n = strcspn(p, verbatim ? "\\" : "\\/");
+		p += n;
+		if ((n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.')) {
+			sb_free(&b);
+			return *why = "contains a '.' or '..' component", -1;
+		}
+		if (seg[n - 1] == '.' || seg[n - 1] == ' ') {
+			sb_free(&b);
+			return *why = "has a component ending in a dot or "
+			    "space", -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)seg[i];
+
+			if (c < 0x20 || strchr("<>:\"|?*/", c) != NULL) {
+				sb_free(&b);
+				return *why = "contains a character that "
+				    "Windows does not allow in a path", -1;
+			}
+		}
+		sb_puts(&b, "\\");
+		sb_add(&b, seg, n);
+		segs++;
+	}
+	if (segs == 0 && prefix_len == 2 && b.len == 2)
+		sb_puts(&b, "\\");	/* a drive root: C:\ */
+	if (b.oom) {
+		sb_free(&b);
+		return *why = "is too long (out of memory)", -1;
+	}
+	*out = b.s;
+	return 0;
+}
+
+/*
+ * Expands %NAME% as ExpandEnvironmentStrings does, except that a variable
+ * that is not set is an error instead of staying in the path literally.
+ */
+enum expand_result
+env_expand(const char *in, char **out, char **undef)
+{
+	struct sbuf b = { 0 };
+	const char *p = in, *end;
+	char *name, *val;
+
+	*out = *undef = NULL;
+	while (*p != '\0') {
+		if (*p != '%' || (end = strchr(p + 1, '%')) == NULL ||
+		    end == p + 1) {
+			sb_add(&b, p, 1);
+			p++;
+			continue;
+		}
+		if ((name = malloc((size_t)(end - p))) == NULL)
+			goto nomem;
+		memcpy(name, p + 1, (size_t)(end - p - 1));
+		name[end - p - 1] = '\0';
+		switch (plat_getenv(name, &val)) {
+		case PST_OK:
+			sb_puts(&b, val);
+			free(val);
+			free(name);
+			break;
+		case PST_ABSENT:
+			*undef = name;
+			sb_free(&b);
+			return EXP_UNDEFINED;
+		default:
+			free(name);
+			goto nomem;
+		}
+		p = end + 1;
+	}
+	if (b.oom || (b.s == NULL && (b.s = xstrdup("")) == NULL))
+		goto nomem;
+	*out = b.s;
+	return EXP_OK;
+nomem:
+	sb_free(&b);
+	return EXP_NOMEM;
+}
+
+char *
+src_describe(unsigned src)
+{
+	struct sbuf b = { 0 };
+	const char *sep = "";
+
+	if (src & SRC_DIROPT)
+		sb_puts(&b, "--dir"), sep = "; ";
+	if ((src & (SRC_REG64 | SRC_REG32)) == (SRC_REG64 | SRC_REG32))
+		sb_printf(&b, "%sregistry, 64-bit and 32-bit views", sep), sep = "; ";
+	else if (src & SRC_REG64)
+		sb_printf(&b, "%sregistry, 64-bit view", sep), sep = "; ";
+	else if (src & SRC_REG32)
+		sb_printf(&b, "%sregistry, 32-bit view", sep), sep = "; ";
+	if (src & SRC_WINDIR)
+		sb_printf(&b, "%sWindows directory", sep);
+	if (b.oom)
+		sb_free(&b);
+	return b.s;
+}
+
+static int
+cand_add(struct candlist *cl, char *path, unsigned src)
+{
+	struct cand *v;
+
+	for (size_t i = 0; i < cl->n; i++)
+		if (ascii_casecmp(cl->v[i].path, path) == 0) {
+			cl->v[i].src |= src;
+			free(path);
+			return 0;
+		}
+	if ((v = realloc(cl->v, (cl->n + 1) * sizeof(*v))) == NULL) {
+		free(path);
+		warnmsg("out of memory");
+		return -1;
+	}
+	cl->v = v;
+	cl->v[cl->n].path = path;
+	cl->v[cl->n].src = src;
+	cl->n++;
+	return 0;
+}
+
+static const char *
+regtype_name(unsigned long t)
+{
+	static const char *const names[] = {
+		"REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY",
+		"REG_DWORD", "REG_DWORD_BIG_ENDIAN", "REG_LINK",
+		"REG_MULTI_SZ", "REG_RESOURCE_LIST",
+		"REG_FULL_RESOURCE_DESCRIPTOR",
+		"REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD"
+	};
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+}
+
+/*
+ * Reads ProfileDirectory in one view.  Returns 1 with *path set when it
+ * names a usable directory, 0 when it is not set (or empty), -1 when it is
+ * set but unusable (message written).
+ */
+static int
+profile_dir(enum regview view, char **path)
+{
+	const char *vname = view == VIEW_64 ? "64-bit" : "32-bit";
+	struct regval rv = { 0 };
+	char *expanded, *undef;
+	const char *why;
+	int ret = -1;
+
+	*path = NULL;
+	switch (plat_reg_get(view, profile_key, profile_value, &rv)) {
+	case PST_OK:
+		break;
+	case PST_ABSENT:
+		return 0;
+	case PST_WRONGTYPE:
+		warnmsg("registry value 'HKLM\\%s\\%s' (%s view) has type %s "
+		    "(%lu); it must be REG_SZ or REG_EXPAND_SZ", profile_key,
+		    profile_value, vname, regtype_name(rv.type), rv.type);
+		return -1;
+	case PST_DENIED:
+		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s "
+		    "view): access denied", profile_key, profile_value, vname);
+		return -1;
+	default:
+		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s "
+		    "view): %s", profile_key, profile_value, vname,
+		    plat_lasterror());
+		return -1;
+	}
+	if (is_blank(rv.data)) {
+		warnmsg("registry value 'HKLM\\%s\\%s' (%s view) is empty; "
+		    "treating it as not set", profile_key, profile_value,
+		    vname);
+		free(rv.data);
+		return 0;
+	}
+	expanded = rv.data;
+	if (rv.expand) {
+		switch (env_expand(rv.data, &expanded, &undef)) {
+		case EXP_OK:
+			break;
+		case EXP_UNDEFINED:
+			warnmsg("registry value 'HKLM\\%s\\%s' (%s view) "
+			    "\"%s\" uses %%%s%%, which is not set",
+			    profile_key, profile_value, vname, rv.data, undef);
+			free(undef);
+			free(rv.data);
+			return -1;
+		default:
+			warnmsg("out of memory");
+			free(rv.data);
+			return -1;
+		}
+	}
+	if (path_normalise(expanded, path, &why) == 0)
+		ret = 1;
+	else
+		warnmsg("registry value 'HKLM\\%s\\%s' (%s view) \"%s\" %s",
+		    profile_key, profile_value, vname, expanded, why);
+	if (expanded != rv.data)
+		free(expanded);
+	free(rv.data);
+	return ret;
+}
+
+int
+resolve(const struct opts *o, struct candlist *cl)
+{
+	static const enum regview views[] = { VIEW_64, VIEW_32 };
+	static const unsigned srcs[] = { SRC_REG64, SRC_REG32 };
+	char *path, *win;
+	const char *why;
+	int bad = 0, set = 0, r;
+
+	memset(cl, 0, sizeof(*cl));
+	if (o->ndirs > 0) {
+		for (size_t i = 0; i < o->ndirs; i++) {
+			/* opts_parse has already refused what this refuses */
+			if (path_normalise(o->dirs[i], &path, &why) != 0 ||
+			    cand_add(cl, path, SRC_DIROPT) != 0)
+				return EXIT_NODIR;
+		}
+		return EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		r = profile_dir(views[i], &path);
+		if (r < 0)
+			bad = 1;
+		if (r != 0)
+			set = 1;
+		if (r > 0 && cand_add(cl, path, srcs[i]) != 0)
+			return EXIT_NODIR;
+	}
+	if (set && !o->all)
+		return bad ? EXIT_NODIR : EXIT_CLEAN;
+
+	switch (plat_windows_dir(&win)) {
+	case PST_OK:
+		if (path_normalise(win, &path, &why) != 0) {
+			warnmsg("the Windows directory \"%s\" %s", win, why);
+			bad = 1;
+		} else if (cand_add(cl, path, SRC_WINDIR) != 0)
+			bad = 1;
+		free(win);
+		break;
+	default:
+		warnmsg("cannot find the Windows directory: %s",
+		    plat_lasterror());
+		bad = 1;
+	}
+	return bad ? EXIT_NODIR : EXIT_CLEAN;
+}
+
+void
+candlist_free(struct candlist *cl)
+{
+	for (size_t i = 0; i < cl->n; i++)
+		free(cl->v[i].path);
+	free(cl->v);
+	memset(cl, 0, sizeof(*cl));
+}

@@ -1,0 +1,188 @@
+/* Strings: a growable buffer and names made safe to print. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmpclean.h"
+
+static void
+sb_grow(struct sbuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return;
+	if (n > SIZE_MAX - b->len - 1) {
+		b->oom = 1;
+		return;
+	}
+	if (b->len + n + 1 <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 64;
+	while (cap < b->len + n + 1)
+		cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
+	if ((p = realloc(b->s, cap)) == NULL) {
+		b->oom = 1;
+		return;
+	}
+	b->s = p;
+	b->cap = cap;
+}
+
+void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	if (b->oom)
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+sb_puts(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+void
+sb_vprintf(struct sbuf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	sb_grow(b, (size_t)n);
+	if (b->oom)
+		return;
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+sb_free(struct sbuf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Decodes one UTF-8 (or WTF-8: lone surrogates encoded as three bytes)
+ * sequence at s; returns its length, or 0 if the bytes are not one.
+ */
+static size_t
+utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+	unsigned long c;
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * Appends a file name so that a console, a log and a batch file's
+ * "for /f" all read it: control characters become \xNN, unpaired
+ * surrogates (legal in NTFS names, not in UTF-8) become \uDXXX and
+ * bytes that are not UTF-8 at all become \xNN.
+ */
+void
+sb_add_display(struct sbuf *b, const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	unsigned long cp;
+	size_t n;
+
+	while (*s != '\0') {
+		n = utf8_decode(s, &cp);
+		if (n == 0)
+			sb_printf(b, "\\x%02X", *s++);
+		else if (cp < 0x20 || cp == 0x7f)
+			sb_printf(b, "\\x%02lX", cp), s++;
+		else if (cp >= 0xd800 && cp <= 0xdfff)
+			sb_printf(b, "\\u%04lX", cp), s += n;
+		else
+			sb_add(b, (const char *)s, n), s += n;
+	}
+}
+
+static int
+ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int
+ascii_casecmp(const char *a, const char *b)
+{
+	int ca, cb;
+
+	do {
+		ca = ascii_lower((unsigned char)*a++);
+		cb = ascii_lower((unsigned char)*b++);
+	} while (ca == cb && ca != '\0');
+	return ca - cb;
+}
+
+/*
+ * Windows matches "*.mmp" against 8.3 short names too, so foo.mmpx and
+ * directories turn up in the listing; only the long name decides.
+ */
+int
+name_is_mmp(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 4 && ascii_casecmp(name + n - 4, ".mmp") == 0;
+}
+
+char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}

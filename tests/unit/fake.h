@@ -1,0 +1,38 @@
+/* A stateful fake of plat.h: an ordinary world that tests can spoil. */
+#ifndef FAKE_H
+#define FAKE_H
+
+#include "plat.h"
+
+void fake_reset(void);
+
+/* ProfileDirectory in one view; type is a raw REG_* number. */
+void fake_reg(enum regview view, const char *data, int expand);
+void fake_reg_type(enum regview view, unsigned long type);
+void fake_reg_fail(enum regview view, enum pst st);
+void fake_env(const char *name, const char *value);
+void fake_windir(const char *path);
+
+/* Directories; `alias` makes a second path for the same directory. */
+void fake_dir(const char *path);
+void fake_dir_alias(const char *alias, const char *path);
+void fake_dir_fail(const char *path, enum pst st);
+void fake_list_fail(const char *path, enum pst st);
+
+/* Files.  locked < 0: locked for good; > 0: for that many probes. */
+void fake_file(const char *dir, const char *name, unsigned attrs);
+void fake_lock(const char *dir, const char *name, int locked);
+void fake_fail(const char *dir, const char *name, enum pst st);
+void fake_vanish(const char *dir, const char *name);
+int fake_exists(const char *dir, const char *name);
+int fake_opens(const char *dir, const char *name);
+size_t fake_peak_entries(void);
+
+/* Output captured; a stream can be made to fail. */
+const char *fake_out(void);
+const char *fake_err(void);
+void fake_out_fail(int fail);
+
+int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
+
+#endif

@@ -1,0 +1,410 @@
+/* The whole program against the fake platform: what it does to files. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "fake.h"
+#include "mmpclean.h"
+
+#define D "C:\\mmp"
+
+static int
+setup(void **state)
+{
+	(void)state;
+	fake_reset();
+	fake_reg(VIEW_64, D, 0);
+	fake_dir(D);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+static void
+assert_line(const char *text, const char *line)
+{
+	if (strstr(text, line) == NULL)
+		fail_msg("expected line \"%s\" in:\n%s", line, text);
+}
+
+static void
+test_report_deletes_nothing(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_lock(D, "b.mmp", -1);
+	assert_int_equal(fake_run(NULL), EXIT_LOCKED);
+	assert_true(fake_exists(D, "a.mmp"));
+	assert_true(fake_exists(D, "b.mmp"));
+	assert_line(fake_out(), "unlocked  C:\\mmp\\a.mmp\n");
+	assert_line(fake_out(), "locked    C:\\mmp\\b.mmp\n");
+	assert_line(fake_out(), "2 .mmp files in 1 directory: 1 unlocked, "
+	    "1 locked, 0 read-only, 0 skipped, 0 errors\n");
+}
+
+static void
+test_delete_free_keep_locked(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_lock(D, "b.mmp", -1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_LOCKED);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_true(fake_exists(D, "b.mmp"));
+	assert_line(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
+	assert_line(fake_out(), "locked    C:\\mmp\\b.mmp\n");
+}
+
+static void
+test_delete_all_free_exits_0(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "B.MMP", 0);
+	assert_int_equal(fake_run("-d", NULL), EXIT_CLEAN);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_false(fake_exists(D, "B.MMP"));
+	assert_line(fake_out(), "2 deleted");
+}
+
+static void
+test_only_exact_mmp_names(void **state)
+{
+	static const char *const others[] = {
+		"foo.mmpx", "foo.mmp~", "ab.mmp-old", "x.txt", "mmp",
+		"x.mmp.", "x.mmp ", "x.mm", "x.mmp.bak"
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		fake_file(D, others[i], 0);
+	fake_file(D, "d.mmp", PLAT_A_DIR);
+	fake_file(D, "real.Mmp", 0);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		assert_true(fake_exists(D, others[i]));
+		assert_int_equal(fake_opens(D, others[i]), 0);
+	}
+	assert_true(fake_exists(D, "d.mmp"));
+	assert_int_equal(fake_opens(D, "d.mmp"), 0);
+	assert_false(fake_exists(D, "real.Mmp"));
+	assert_line(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
+}
+
+static void
+test_vanished_file_is_not_an_error(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_vanish(D, "a.mmp");
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_err(), "");
+	assert_line(fake_out(), "0 .mmp files in 1 directory");
+}
+
+static void
+test_file_replaced_by_directory(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_fail(D, "a.mmp", PST_ISDIR);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_true(fake_exists(D, "a.mmp"));
+}
+
+static void
+test_access_denied_is_not_locked(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_fail(D, "a.mmp", PST_DENIED);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "a.mmp"));
+	assert_line(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
+	assert_line(fake_out(), "0 locked");
+}
+
+static void
+test_io_error_named(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_fail(D, "a.mmp", PST_IO);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+	assert_line(fake_out(), "(fake I/O error 1117)");
+}
+
+static void
+test_locked_and_failed_gives_2(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_fail(D, "b.mmp", PST_DENIED);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+}
+
+static void
+test_briefly_locked_file_is_rechecked(void **state)
+{
+	(void)state;
+	/* another cleaner holds it for a moment, then it is gone */
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", 1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_int_equal(fake_opens(D, "a.mmp"), 2);
+	assert_line(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
+}
+
+static void
+test_locked_file_probed_twice_only(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_LOCKED);
+	assert_int_equal(fake_opens(D, "a.mmp"), 2);
+}
+
+static void
+test_readonly_left_alone(void **state)
+{
+	(void)state;
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_line(fake_out(), "read-only C:\\mmp\\r.mmp  (");
+}
+
+static void
+test_readonly_locked_says_locked(void **state)
+{
+	(void)state;
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	fake_lock(D, "r.mmp", -1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_LOCKED);
+	assert_line(fake_out(), "locked    C:\\mmp\\r.mmp");
+}
+
+static void
+test_readonly_force_deletes(void **state)
+{
+	(void)state;
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	assert_int_equal(fake_run("--delete", "--force", NULL), EXIT_CLEAN);
+	assert_false(fake_exists(D, "r.mmp"));
+}
+
+static void
+test_hidden_system_are_ordinary(void **state)
+{
+	(void)state;
+	fake_file(D, "h.mmp", PLAT_A_HIDDEN | PLAT_A_SYSTEM);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_false(fake_exists(D, "h.mmp"));
+}
+
+static void
+test_reparse_point_never_opened(void **state)
+{
+	(void)state;
+	fake_file(D, "l.mmp", PLAT_A_LINK);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "l.mmp"));
+	assert_int_equal(fake_opens(D, "l.mmp"), 0);
+	assert_line(fake_out(), "skipped   C:\\mmp\\l.mmp  (");
+}
+
+static void
+test_handle_not_the_entry_skipped(void **state)
+{
+	(void)state;
+	fake_file(D, "l.mmp", 0);
+	fake_fail(D, "l.mmp", PST_LINK);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+	assert_line(fake_out(), "skipped   C:\\mmp\\l.mmp");
+}
+
+static void
+test_badname_reported_escaped(void **state)
+{
+	(void)state;
+	/* a lone surrogate, U+D800, as WTF-8 */
+	fake_file(D, "a\xed\xa0\x80.mmp", 0);
+	fake_fail(D, "a\xed\xa0\x80.mmp", PST_BADNAME);
+	fake_file(D, "new\nline.mmp", 0);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
+	assert_line(fake_out(), "error     C:\\mmp\\a\\uD800.mmp  (");
+	assert_line(fake_out(), "deleted   C:\\mmp\\new\\x0Aline.mmp\n");
+}
+
+static void
+test_unicode_name_printed_as_utf8(void **state)
+{
+	(void)state;
+	fake_file(D, "\xd0\x9f\xd1\x80\xd0\xb8.mmp", 0);
+	assert_int_equal(fake_run(NULL), EXIT_CLEAN);
+	assert_line(fake_out(), "unlocked  C:\\mmp\\\xd0\x9f\xd1\x80\xd0\xb8.mmp\n");
+}
+
+static void
+test_quiet_prints_only_problems(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_lock(D, "b.mmp", -1);
+	assert_int_equal(fake_run("-q", "-d", NULL), EXIT_LOCKED);
+	assert_string_equal(fake_out(), "");
+	fake_file(D, "c.mmp", 0);
+	fake_fail(D, "c.mmp", PST_DENIED);
+	assert_int_equal(fake_run("-q", "-d", NULL), EXIT_FAILED);
+	assert_string_equal(fake_out(),
+	    "error     C:\\mmp\\c.mmp  (access denied)\n");
+}
+
+static void
+test_verbose_says_where_from(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("-v", NULL), EXIT_CLEAN);
+	assert_line(fake_err(), "scanning 'C:\\mmp' (registry, 64-bit view)");
+}
+
+static void
+test_missing_directory_exit_3(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_64, "C:\\nowhere", 0);
+	assert_int_equal(fake_run(NULL), EXIT_NODIR);
+	assert_line(fake_err(), "cannot open directory 'C:\\nowhere' "
+	    "(registry, 64-bit view): no such directory");
+}
+
+static void
+test_value_naming_a_file_exit_3(void **state)
+{
+	(void)state;
+	fake_dir_fail(D, PST_NOTDIR);
+	assert_int_equal(fake_run(NULL), EXIT_NODIR);
+	assert_line(fake_err(), "not a directory");
+}
+
+static void
+test_directory_without_list_rights(void **state)
+{
+	(void)state;
+	fake_dir_fail(D, PST_DENIED);
+	assert_int_equal(fake_run(NULL), EXIT_NODIR);
+	assert_line(fake_err(), "cannot open directory 'C:\\mmp' "
+	    "(registry, 64-bit view): access denied");
+}
+
+static void
+test_listing_fails_midway(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_list_fail(D, PST_IO);
+	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_line(fake_err(), "cannot list directory 'C:\\mmp'");
+}
+
+static void
+test_one_bad_dir_others_still_scanned(void **state)
+{
+	(void)state;
+	fake_dir("C:\\two");
+	fake_file("C:\\two", "a.mmp", 0);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\nowhere", "--dir",
+	    "C:\\two", NULL), EXIT_NODIR);
+	assert_false(fake_exists("C:\\two", "a.mmp"));
+}
+
+static void
+test_same_directory_scanned_once(void **state)
+{
+	(void)state;
+	fake_dir_alias("C:\\PROGRA~1\\mmp", D);
+	fake_file(D, "a.mmp", 0);
+	assert_int_equal(fake_run("--dir", D, "--dir", "C:\\PROGRA~1\\mmp",
+	    NULL), EXIT_CLEAN);
+	assert_line(fake_out(), "1 .mmp file in 1 directory");
+	assert_int_equal(fake_opens(D, "a.mmp"), 1);
+}
+
+static void
+test_stdout_failure_exit_2_cleanup_runs(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_out_fail(1);
+	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_line(fake_err(), "cannot write to standard output");
+	/* said once, not once per line */
+	assert_null(strstr(strstr(fake_err(), "standard output") + 1,
+	    "standard output"));
+}
+
+static void
+test_stdout_failure_on_help(void **state)
+{
+	(void)state;
+	fake_out_fail(1);
+	assert_int_equal(fake_run("--help", NULL), EXIT_FAILED);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_report_deletes_nothing),
+		T(test_delete_free_keep_locked),
+		T(test_delete_all_free_exits_0),
+		T(test_only_exact_mmp_names),
+		T(test_vanished_file_is_not_an_error),
+		T(test_file_replaced_by_directory),
+		T(test_access_denied_is_not_locked),
+		T(test_io_error_named),
+		T(test_locked_and_failed_gives_2),
+		T(test_briefly_locked_file_is_rechecked),
+		T(test_locked_file_probed_twice_only),
+		T(test_readonly_left_alone),
+		T(test_readonly_locked_says_locked),
+		T(test_readonly_force_deletes),
+		T(test_hidden_system_are_ordinary),
+		T(test_reparse_point_never_opened),
+		T(test_handle_not_the_entry_skipped),
+		T(test_badname_reported_escaped),
+		T(test_unicode_name_printed_as_utf8),
+		T(test_quiet_prints_only_problems),
+		T(test_verbose_says_where_from),
+		T(test_missing_directory_exit_3),
+		T(test_value_naming_a_file_exit_3),
+		T(test_directory_without_list_rights),
+		T(test_listing_fails_midway),
+		T(test_one_bad_dir_others_still_scanned),
+		T(test_same_directory_scanned_once),
+		T(test_stdout_failure_exit_2_cleanup_runs),
+		T(test_stdout_failure_on_help),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("scan", tests, NULL, NULL);
+}
