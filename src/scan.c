@@ -210,8 +210,13 @@ scan_dir(const struct opts *o, const struct cand *c, struct counts *cnt)
 	default:
 		reason = why(st);
 	fail:
-		warnmsg("cannot open directory '%s' (%s): %s", c->path,
-		    src ? src : "", reason);
+		if (c->src & (SRC_REG64 | SRC_REG32))
+			warnmsg("cannot open directory '%s' named by registry "
+			    "value 'HKLM\\%s\\%s' (%s): %s", c->path,
+			    profile_key, profile_value, src ? src : "", reason);
+		else
+			warnmsg("cannot open directory '%s' (%s): %s", c->path,
+			    src ? src : "", reason);
 		free(src);
 		return EXIT_NODIR;
 	}

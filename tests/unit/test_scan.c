@@ -290,8 +290,10 @@ test_missing_directory_exit_3(void **state)
 	(void)state;
 	fake_reg(VIEW_64, "C:\\nowhere", 0);
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
-	assert_line(fake_err(), "cannot open directory 'C:\\nowhere' "
-	    "(registry, 64-bit view): no such directory");
+	assert_line(fake_err(), "cannot open directory 'C:\\nowhere' named "
+	    "by registry value 'HKLM\\Software\\Microsoft\\Windows "
+	    "Messaging Subsystem\\ProfileDirectory' (registry, 64-bit view): "
+	    "no such directory");
 }
 
 static void
@@ -309,8 +311,9 @@ test_directory_without_list_rights(void **state)
 	(void)state;
 	fake_dir_fail(D, PST_DENIED);
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
-	assert_line(fake_err(), "cannot open directory 'C:\\mmp' "
-	    "(registry, 64-bit view): access denied");
+	assert_line(fake_err(), "cannot open directory 'C:\\mmp' named by "
+	    "registry value");
+	assert_line(fake_err(), "(registry, 64-bit view): access denied");
 }
 
 static void

@@ -1,0 +1,1218 @@
+/*
+ * The Win32 side of the platform seam (see plat.h).  Strings cross the seam
+ * as WTF-8: UTF-8 that also carries the unpaired surrogates NTFS allows in
+ * names, so every name listed here can be opened again with the same bytes.
+ * Files are opened through the native API, relative to a directory handle
+ * opened once, and deleted through the handle that proved them unlocked.
+ */
+#define WIN32_NO_STATUS
+#include <windows.h>
+#undef WIN32_NO_STATUS
+#include <ntstatus.h>
+#include <winternl.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmpclean.h"
+#include "plat.h"
+
+int wmain(int argc, wchar_t **argv);
+
+/* ntdll exports that mingw-w64's winternl.h does not declare. */
+NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
+    PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS, BOOLEAN,
+    PUNICODE_STRING, BOOLEAN);
+BOOLEAN NTAPI RtlEqualUnicodeString(PCUNICODE_STRING, PCUNICODE_STRING,
+    BOOLEAN);
+
+/* Windows 10 1709+ (IGNORE_READONLY_ATTRIBUTE: 1809+); absent on Wine 8. */
+#define CLASS_DISPOSITION_EX	((FILE_INFORMATION_CLASS)64)
+#define DISP_DELETE		0x00000001
+#define DISP_POSIX		0x00000002
+#define DISP_IGNORE_READONLY	0x00000010
+struct disposition_ex {
+	ULONG flags;
+};
+
+#define SETTABLE_ATTRS	(FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | \
+	FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE | \
+	FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_OFFLINE | \
+	FILE_ATTRIBUTE_NOT_CONTENT_INDEXED)
+
+#define LISTBUF		(64 * 1024)
+#define MAXNAME		32767		/* UTF-16 units in a UNICODE_STRING */
+#define FILETIME_1970	116444736000000000LL
+
+/*
+ * WTF-8.  One code point per call.  Returns the length of the sequence at s,
+ * 0 if s ends inside a sequence that is valid so far, -1 if it is invalid.
+ * Encoded surrogates (ED A0..BF xx) are accepted; callers decide on pairs.
+ */
+static int
+dec8(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t v, min;
+	int len, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xC2)
+		return -1;
+	if (s[0] < 0xE0) {
+		len = 2;
+		v = s[0] & 0x1F;
+		min = 0x80;
+	} else if (s[0] < 0xF0) {
+		len = 3;
+		v = s[0] & 0x0F;
+		min = 0x800;
+	} else if (s[0] < 0xF5) {
+		len = 4;
+		v = s[0] & 0x07;
+		min = 0x10000;
+	} else
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((size_t)i >= n)
+			return 0;
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF)
+		return -1;
+	*cp = v;
+	return len;
+}
+
+/*
+ * Strict WTF-8 to UTF-16: a surrogate pair must be written as one 4-byte
+ * sequence, so that each UTF-16 string has exactly one spelling.  Counts into
+ * *nw, and writes to w unless it is NULL (then w needs *nw units, no NUL).
+ */
+static int
+u8_to_w(const char *s8, size_t n, WCHAR *w, size_t *nw)
+{
+	const unsigned char *s = (const unsigned char *)s8;
+	size_t i = 0, o = 0;
+	int lead = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		if ((k = dec8(s + i, n - i, &cp)) <= 0)
+			return -1;
+		i += (size_t)k;
+		if (cp >= 0xDC00 && cp <= 0xDFFF && lead)
+			return -1;
+		lead = cp >= 0xD800 && cp <= 0xDBFF;
+		if (cp >= 0x10000) {
+			if (w != NULL) {
+				w[o] = (WCHAR)(0xD800 + ((cp - 0x10000) >> 10));
+				w[o + 1] = (WCHAR)(0xDC00 + (cp & 0x3FF));
+			}
+			o += 2;
+		} else {
+			if (w != NULL)
+				w[o] = (WCHAR)cp;
+			o++;
+		}
+	}
+	*nw = o;
+	return 0;
+}
+
+/* UTF-16 (possibly ill-formed) to WTF-8; never fails.  Like u8_to_w. */
+static size_t
+w_to_u8(const WCHAR *w, size_t n, char *s8)
+{
+	unsigned char *s = (unsigned char *)s8;
+	size_t i, o = 0;
+	uint32_t cp;
+
+	for (i = 0; i < n; i++) {
+		cp = w[i];
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n &&
+		    w[i + 1] >= 0xDC00 && w[i + 1] <= 0xDFFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (w[i + 1] - 0xDC00);
+			i++;
+		}
+		if (cp < 0x80) {
+			if (s != NULL)
+				s[o] = (unsigned char)cp;
+			o += 1;
+		} else if (cp < 0x800) {
+			if (s != NULL) {
+				s[o] = (unsigned char)(0xC0 | cp >> 6);
+				s[o + 1] = (unsigned char)(0x80 | (cp & 0x3F));
+			}
+			o += 2;
+		} else if (cp < 0x10000) {
+			if (s != NULL) {
+				s[o] = (unsigned char)(0xE0 | cp >> 12);
+				s[o + 1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+				s[o + 2] = (unsigned char)(0x80 | (cp & 0x3F));
+			}
+			o += 3;
+		} else {
+			if (s != NULL) {
+				s[o] = (unsigned char)(0xF0 | cp >> 18);
+				s[o + 1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+				s[o + 2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+				s[o + 3] = (unsigned char)(0x80 | (cp & 0x3F));
+			}
+			o += 4;
+		}
+	}
+	return o;
+}
+
+/* Both return malloc'd, NUL-terminated strings. */
+static char *
+w_to_u8_dup(const WCHAR *w, size_t n)
+{
+	size_t len = w_to_u8(w, n, NULL);
+	char *s;
+
+	if ((s = malloc(len + 1)) == NULL)
+		return NULL;
+	w_to_u8(w, n, s);
+	s[len] = '\0';
+	return s;
+}
+
+static enum pst
+u8_to_w_dup(const char *s, WCHAR **w, size_t *nw)
+{
+	size_t n = strlen(s), len;
+
+	*w = NULL;
+	if (u8_to_w(s, n, NULL, &len) != 0 || len > MAXNAME)
+		return PST_BADNAME;
+	if ((*w = malloc((len + 1) * sizeof(WCHAR))) == NULL)
+		return PST_NOMEM;
+	u8_to_w(s, n, *w, &len);
+	(*w)[len] = L'\0';
+	if (nw != NULL)
+		*nw = len;
+	return PST_OK;
+}
+
+/*
+ * Errors.  The last failure is kept as its raw code and formatted only when
+ * plat_lasterror() asks, so that an expected outcome (a locked file among
+ * thousands) costs nothing.
+ */
+enum esrc { E_NONE, E_WIN32, E_NT, E_TEXT };
+enum ectx {
+	C_FILE,		/* an entry of a directory */
+	C_FILE_RO,	/* the same, known to be read-only */
+	C_LIST,		/* enumerating a directory */
+	C_DIR,		/* opening a directory by path */
+	C_REG,		/* registry */
+	C_OTHER
+};
+static struct {
+	enum esrc src;
+	unsigned long code;
+	const char *text;
+} lasterr;
+static char errbuf[1024];
+
+static enum pst
+fail_text(enum pst r, const char *text)
+{
+	lasterr.src = E_TEXT;
+	lasterr.text = text;
+	return r;
+}
+
+/* The one place where Win32 and NT codes become outcomes. */
+static enum pst
+oserr(enum esrc src, unsigned long code, enum ectx ctx)
+{
+	lasterr.src = src;
+	lasterr.code = code;
+	if (src == E_NT) {
+		switch ((NTSTATUS)code) {
+		case STATUS_SHARING_VIOLATION:
+			return PST_LOCKED;
+		case STATUS_NO_MORE_FILES:
+			return PST_END;
+		case STATUS_NO_SUCH_FILE:
+			if (ctx == C_LIST)
+				return PST_END;
+			return ctx == C_DIR ? PST_NOTFOUND : PST_GONE;
+		case STATUS_OBJECT_NAME_NOT_FOUND:
+		case STATUS_OBJECT_PATH_NOT_FOUND:
+		case STATUS_DELETE_PENDING:
+		case STATUS_FILE_DELETED:
+			return ctx == C_DIR ? PST_NOTFOUND : PST_GONE;
+		case STATUS_FILE_IS_A_DIRECTORY:
+			return PST_ISDIR;
+		case STATUS_NOT_A_DIRECTORY:
+			return PST_NOTDIR;
+		case STATUS_OBJECT_NAME_INVALID:
+		case STATUS_OBJECT_PATH_SYNTAX_BAD:
+		case STATUS_OBJECT_PATH_INVALID:
+		case STATUS_NAME_TOO_LONG:
+			return PST_BADNAME;
+		case STATUS_CANNOT_DELETE:
+		case STATUS_ACCESS_DENIED:
+			return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
+		case STATUS_NO_MEMORY:
+		case STATUS_INSUFFICIENT_RESOURCES:
+			return PST_NOMEM;
+		default:
+			return PST_IO;
+		}
+	}
+	switch (code) {
+	case ERROR_SHARING_VIOLATION:
+		return PST_LOCKED;
+	case ERROR_NO_MORE_FILES:
+		return PST_END;
+	case ERROR_FILE_NOT_FOUND:
+	case ERROR_PATH_NOT_FOUND:
+	case ERROR_BAD_NETPATH:
+	case ERROR_BAD_NET_NAME:
+	case ERROR_INVALID_DRIVE:
+	case ERROR_ENVVAR_NOT_FOUND:
+		if (ctx == C_REG || code == ERROR_ENVVAR_NOT_FOUND)
+			return PST_ABSENT;
+		return ctx == C_DIR ? PST_NOTFOUND : PST_GONE;
+	case ERROR_DIRECTORY:
+		return PST_NOTDIR;
+	case ERROR_INVALID_NAME:
+	case ERROR_BAD_PATHNAME:
+	case ERROR_FILENAME_EXCED_RANGE:
+		return PST_BADNAME;
+	case ERROR_ACCESS_DENIED:
+		return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
+	case ERROR_NOT_ENOUGH_MEMORY:
+	case ERROR_OUTOFMEMORY:
+		return PST_NOMEM;
+	default:
+		return PST_IO;
+	}
+}
+
+/* FormatMessageW's text for a Win32 code, as UTF-8 without ".\r\n". */
+static void
+sysmsg(DWORD code, char *out, size_t cap)
+{
+	WCHAR w[512];
+	DWORD n;
+	size_t len;
+
+	out[0] = '\0';
+	n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |
+	    FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
+	    NULL, code, 0, w, sizeof(w) / sizeof(w[0]), NULL);
+	if (n == 0 || n >= sizeof(w) / sizeof(w[0]))
+		return;
+	while (n > 0 && (w[n - 1] == L'\r' || w[n - 1] == L'\n' ||
+	    w[n - 1] == L' ' || w[n - 1] == L'.'))
+		n--;
+	while (n > 0 && (len = w_to_u8(w, n, NULL)) >= cap)
+		n--;
+	if (n > 0 && w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF)
+		n--;
+	out[w_to_u8(w, n, out)] = '\0';
+}
+
+const char *
+plat_lasterror(void)
+{
+	char msg[700];
+	DWORD dos;
+
+	switch (lasterr.src) {
+	case E_NONE:
+		return "no error";
+	case E_TEXT:
+		return lasterr.text;
+	case E_WIN32:
+		sysmsg((DWORD)lasterr.code, msg, sizeof(msg));
+		snprintf(errbuf, sizeof(errbuf), "Win32 error %lu%s%s",
+		    lasterr.code, msg[0] ? ": " : "", msg);
+		break;
+	case E_NT:
+		dos = RtlNtStatusToDosError((NTSTATUS)lasterr.code);
+		msg[0] = '\0';
+		if (dos != ERROR_MR_MID_NOT_FOUND)
+			sysmsg(dos, msg, sizeof(msg));
+		snprintf(errbuf, sizeof(errbuf), "NTSTATUS 0x%08lX%s%s",
+		    lasterr.code, msg[0] ? ": " : "", msg);
+		break;
+	}
+	return errbuf;
+}
+
+/* Registry. */
+enum pst
+plat_reg_get(enum regview view, const char *key, const char *name,
+    struct regval *out)
+{
+	WCHAR *wkey, *wname, *buf = NULL, *nb;
+	DWORD type, cb = 512, len, tries;
+	LSTATUS e;
+	HKEY hk;
+	enum pst r;
+
+	out->data = NULL;
+	out->expand = 0;
+	out->type = 0;
+	if ((r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
+		return r;
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK) {
+		free(wkey);
+		return r;
+	}
+	e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, KEY_QUERY_VALUE |
+	    (view == VIEW_32 ? KEY_WOW64_32KEY : KEY_WOW64_64KEY), &hk);
+	free(wkey);
+	if (e != ERROR_SUCCESS) {
+		free(wname);
+		return oserr(E_WIN32, (unsigned long)e, C_REG);
+	}
+	/* The value may grow between calls; a few rounds settle it. */
+	for (tries = 0; ; tries++) {
+		if ((nb = realloc(buf, cb + 2 * sizeof(WCHAR))) == NULL) {
+			r = PST_NOMEM;
+			goto out;
+		}
+		buf = nb;
+		len = cb;
+		e = RegQueryValueExW(hk, wname, NULL, &type, (BYTE *)buf,
+		    &len);
+		if (e == ERROR_MORE_DATA && tries < 8 && len > cb &&
+		    len < 0x7FFFFFF0) {
+			cb = len;
+			continue;
+		}
+		break;
+	}
+	if (e != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, (unsigned long)e, C_REG);
+		goto out;
+	}
+	out->type = type;
+	if (type != REG_SZ && type != REG_EXPAND_SZ) {
+		r = PST_WRONGTYPE;
+		goto out;
+	}
+	/* Stored data need not end in NUL; it ends at the first one. */
+	len = len > cb ? cb : len;
+	buf[len / sizeof(WCHAR)] = L'\0';
+	if ((out->data = w_to_u8_dup(buf, wcslen(buf))) == NULL) {
+		r = PST_NOMEM;
+		goto out;
+	}
+	out->expand = type == REG_EXPAND_SZ;
+	r = PST_OK;
+out:
+	RegCloseKey(hk);
+	free(wname);
+	free(buf);
+	return r;
+}
+
+enum pst
+plat_getenv(const char *name, char **value)
+{
+	WCHAR *wname, *buf = NULL, *nb;
+	DWORD cap = 256, n, e;
+	enum pst r;
+	int tries;
+
+	*value = NULL;
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK)
+		return r;
+	for (tries = 0; ; tries++) {
+		if ((nb = realloc(buf, cap * sizeof(WCHAR))) == NULL) {
+			r = PST_NOMEM;
+			goto out;
+		}
+		buf = nb;
+		SetLastError(ERROR_SUCCESS);
+		n = GetEnvironmentVariableW(wname, buf, cap);
+		if (n == 0) {
+			/* Zero is also the length of a variable set empty. */
+			if ((e = GetLastError()) != ERROR_SUCCESS) {
+				r = oserr(E_WIN32, e, C_OTHER);
+				goto out;
+			}
+			buf[0] = L'\0';
+			break;
+		}
+		if (n < cap)
+			break;
+		if (tries >= 8) {
+			r = fail_text(PST_IO, "environment variable keeps growing");
+			goto out;
+		}
+		cap = n + 1;
+	}
+	r = (*value = w_to_u8_dup(buf, n)) == NULL ? PST_NOMEM : PST_OK;
+out:
+	free(wname);
+	free(buf);
+	return r;
+}
+
+enum pst
+plat_windows_dir(char **path)
+{
+	WCHAR *buf = NULL, *nb;
+	UINT cap = MAX_PATH + 1, n;
+	DWORD e;
+	int tries;
+
+	*path = NULL;
+	for (tries = 0; ; tries++) {
+		if ((nb = realloc(buf, cap * sizeof(WCHAR))) == NULL) {
+			free(buf);
+			return PST_NOMEM;
+		}
+		buf = nb;
+		if ((n = GetSystemWindowsDirectoryW(buf, cap)) == 0) {
+			e = GetLastError();
+			free(buf);
+			return oserr(E_WIN32, e, C_OTHER);
+		}
+		if (n < cap)
+			break;
+		if (tries >= 4 || n > MAXNAME) {
+			free(buf);
+			return fail_text(PST_IO, "Windows directory name too long");
+		}
+		cap = n + 1;
+	}
+	*path = w_to_u8_dup(buf, n);
+	free(buf);
+	return *path == NULL ? PST_NOMEM : PST_OK;
+}
+
+/* Directories. */
+struct plat_dir {
+	HANDLE h;
+	int started, noex;
+	unsigned char *list;	/* LISTBUF bytes of FILE_BOTH_DIR_INFORMATION */
+	ULONG listlen, next;	/* valid bytes; offset of the next entry */
+	int more;		/* entries remain at list + next */
+	char *name8;		/* the current entry's WTF-8 name */
+	size_t name8cap;
+	WCHAR *self;		/* the directory's volume-relative name */
+	USHORT selflen;		/* in units */
+	WCHAR *name16;		/* plat_file's name, MAXNAME units */
+	FILE_ALL_INFORMATION *info;
+	ULONG infocap;
+};
+
+static int ex_missing;	/* FileDispositionInformationEx unknown to the OS */
+
+static int
+isslash(WCHAR c)
+{
+	return c == L'\\' || c == L'/';
+}
+
+/*
+ * The NT name (\??\C:\dir, \??\UNC\server\share\dir) for a display path.
+ * Drive and UNC paths are normalised as Win32 would (GetFullPathNameW is
+ * lexical); \\?\ paths are taken verbatim, as Win32 takes them.
+ */
+static enum pst
+nt_path(const char *path, WCHAR **out, size_t *outlen)
+{
+	WCHAR *w = NULL, *full = NULL, *nt = NULL, *nb;
+	const WCHAR *rest, *prefix;
+	size_t wlen, rlen, plen, len;
+	DWORD cap = MAX_PATH + 1, n = 0;
+	enum pst r;
+	int tries;
+
+	*out = NULL;
+	if ((r = u8_to_w_dup(path, &w, &wlen)) != PST_OK)
+		return r;
+	r = PST_BADNAME;
+	if (wcsncmp(w, L"\\\\?\\", 4) == 0) {
+		rest = w + 4;
+		rlen = wlen - 4;
+		prefix = L"\\??\\";
+	} else if ((wlen >= 3 && w[1] == L':' && isslash(w[2]) &&
+	    ((w[0] >= L'A' && w[0] <= L'Z') || (w[0] >= L'a' && w[0] <= L'z')))
+	    || (wlen >= 3 && isslash(w[0]) && isslash(w[1]) &&
+	    !isslash(w[2]) && !((w[2] == L'?' || w[2] == L'.') &&
+	    (wlen == 3 || isslash(w[3]))))) {
+		for (tries = 0; ; tries++) {
+			if ((nb = realloc(full, cap * sizeof(WCHAR))) == NULL) {
+				r = PST_NOMEM;
+				goto out;
+			}
+			full = nb;
+			if ((n = GetFullPathNameW(w, cap, full, NULL)) == 0) {
+				r = oserr(E_WIN32, GetLastError(), C_DIR);
+				goto out;
+			}
+			if (n < cap)
+				break;
+			if (tries >= 4 || n > MAXNAME)
+				goto out;
+			cap = n + 1;
+		}
+		if (isslash(full[0]) && isslash(full[1])) {
+			rest = full + 2;
+			rlen = n - 2;
+			prefix = L"\\??\\UNC\\";
+		} else if (n >= 3 && full[1] == L':') {
+			rest = full;
+			rlen = n;
+			prefix = L"\\??\\";
+		} else
+			goto out;
+	} else
+		goto out;
+	/* A bare "X:" names the volume device, not its root directory. */
+	while (rlen > 3 && rest[rlen - 1] == L'\\')
+		rlen--;
+	plen = wcslen(prefix);
+	len = plen + rlen + (rlen == 2 && rest[1] == L':');
+	if (rlen == 0 || len > MAXNAME)
+		goto out;
+	if ((nt = malloc((len + 1) * sizeof(WCHAR))) == NULL) {
+		r = PST_NOMEM;
+		goto out;
+	}
+	memcpy(nt, prefix, plen * sizeof(WCHAR));
+	memcpy(nt + plen, rest, rlen * sizeof(WCHAR));
+	if (len > plen + rlen)
+		nt[len - 1] = L'\\';
+	nt[len] = L'\0';
+	*out = nt;
+	*outlen = len;
+	r = PST_OK;
+out:
+	if (r == PST_BADNAME)
+		fail_text(r, "not an absolute path");
+	free(w);
+	free(full);
+	return r;
+}
+
+enum pst
+plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
+{
+	BY_HANDLE_FILE_INFORMATION bh;
+	FILE_NAME_INFORMATION *fn;
+	struct plat_dir *d;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	WCHAR *nt;
+	size_t ntlen;
+	NTSTATUS st;
+	DWORD e;
+	enum pst r;
+
+	*dp = NULL;
+	if ((r = nt_path(path, &nt, &ntlen)) != PST_OK)
+		return r;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		free(nt);
+		return PST_NOMEM;
+	}
+	d->h = INVALID_HANDLE_VALUE;
+	d->infocap = sizeof(FILE_ALL_INFORMATION) + MAXNAME * sizeof(WCHAR);
+	d->list = malloc(LISTBUF);
+	d->info = malloc(d->infocap);
+	d->name16 = malloc(MAXNAME * sizeof(WCHAR));
+	if (d->list == NULL || d->info == NULL || d->name16 == NULL) {
+		free(nt);
+		plat_dir_close(d);
+		return PST_NOMEM;
+	}
+	us.Buffer = nt;
+	us.Length = us.MaximumLength = (USHORT)(ntlen * sizeof(WCHAR));
+	InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, NULL, NULL);
+	st = NtCreateFile(&d->h, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES |
+	    SYNCHRONIZE, &oa, &io, NULL, 0,
+	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
+	    FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT |
+	    FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);
+	free(nt);
+	if (!NT_SUCCESS(st)) {
+		d->h = INVALID_HANDLE_VALUE;
+		plat_dir_close(d);
+		return oserr(E_NT, (unsigned long)st, C_DIR);
+	}
+	if (!GetFileInformationByHandle(d->h, &bh)) {
+		e = GetLastError();
+		plat_dir_close(d);
+		return oserr(E_WIN32, e, C_DIR);
+	}
+	id->volume = bh.dwVolumeSerialNumber;
+	id->file = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
+
+	/* Reuse info's buffer for the directory's own name. */
+	fn = (FILE_NAME_INFORMATION *)d->info;
+	st = NtQueryInformationFile(d->h, &io, fn, d->infocap,
+	    FileNameInformation);
+	if (!NT_SUCCESS(st) || fn->FileNameLength % 2 != 0 ||
+	    fn->FileNameLength > MAXNAME * sizeof(WCHAR) ||
+	    fn->FileNameLength > d->infocap - sizeof(ULONG)) {
+		plat_dir_close(d);
+		if (NT_SUCCESS(st))
+			return fail_text(PST_IO, "bad directory name length");
+		return oserr(E_NT, (unsigned long)st, C_OTHER);
+	}
+	d->selflen = (USHORT)(fn->FileNameLength / sizeof(WCHAR));
+	if ((d->self = malloc(fn->FileNameLength + sizeof(WCHAR))) == NULL) {
+		plat_dir_close(d);
+		return PST_NOMEM;
+	}
+	memcpy(d->self, fn->FileName, fn->FileNameLength);
+	*dp = d;
+	return PST_OK;
+}
+
+static int64_t
+unix_time(int64_t ft)
+{
+	int64_t t = ft - FILETIME_1970;
+
+	return t >= 0 ? t / 10000000 : -((-t + 9999999) / 10000000);
+}
+
+enum pst
+plat_dir_next(struct plat_dir *d, struct plat_entry *e)
+{
+	static WCHAR pattern[] = L"*.mmp";
+	FILE_BOTH_DIR_INFORMATION *fi;
+	UNICODE_STRING us;
+	IO_STATUS_BLOCK io;
+	NTSTATUS st;
+	ULONG off, nlen;
+	size_t len;
+	char *nb;
+	enum pst r;
+
+	for (;;) {
+		if (!d->more) {
+			us.Buffer = pattern;
+			us.Length = us.MaximumLength = sizeof(pattern) -
+			    sizeof(WCHAR);
+			st = NtQueryDirectoryFile(d->h, NULL, NULL, NULL, &io,
+			    d->list, LISTBUF, FileBothDirectoryInformation,
+			    FALSE, d->started ? NULL : &us,
+			    d->started ? FALSE : TRUE);
+			if (!NT_SUCCESS(st)) {
+				r = oserr(E_NT, (unsigned long)st, C_LIST);
+				if (r == PST_END)
+					lasterr.src = E_NONE;
+				return r;
+			}
+			d->started = 1;
+			d->listlen = (ULONG)io.Information;
+			d->next = 0;
+			d->more = 1;
+		}
+		off = d->next;
+		fi = (FILE_BOTH_DIR_INFORMATION *)(d->list + off);
+		if (d->listlen > LISTBUF || off >= d->listlen ||
+		    d->listlen - off <
+		    offsetof(FILE_BOTH_DIR_INFORMATION, FileName) ||
+		    (nlen = fi->FileNameLength) % 2 != 0 ||
+		    d->listlen - off -
+		    offsetof(FILE_BOTH_DIR_INFORMATION, FileName) < nlen)
+			return fail_text(PST_IO, "malformed directory listing");
+		if (fi->NextEntryOffset == 0)
+			d->more = 0;
+		else if (fi->NextEntryOffset % 8 != 0 ||
+		    fi->NextEntryOffset > d->listlen - off)
+			return fail_text(PST_IO, "malformed directory listing");
+		else
+			d->next = off + fi->NextEntryOffset;
+		nlen /= sizeof(WCHAR);
+		if (nlen == 0 || (fi->FileName[0] == L'.' && (nlen == 1 ||
+		    (nlen == 2 && fi->FileName[1] == L'.'))))
+			continue;
+		len = w_to_u8(fi->FileName, nlen, NULL);
+		if (len + 1 > d->name8cap) {
+			if ((nb = realloc(d->name8, len + 1)) == NULL)
+				return PST_NOMEM;
+			d->name8 = nb;
+			d->name8cap = len + 1;
+		}
+		w_to_u8(fi->FileName, nlen, d->name8);
+		d->name8[len] = '\0';
+		e->name = d->name8;
+		e->attrs = 0;
+		if (fi->FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+			e->attrs |= PLAT_A_DIR;
+		if (fi->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+			e->attrs |= PLAT_A_LINK;
+		if (fi->FileAttributes & FILE_ATTRIBUTE_READONLY)
+			e->attrs |= PLAT_A_READONLY;
+		if (fi->FileAttributes & FILE_ATTRIBUTE_HIDDEN)
+			e->attrs |= PLAT_A_HIDDEN;
+		if (fi->FileAttributes & FILE_ATTRIBUTE_SYSTEM)
+			e->attrs |= PLAT_A_SYSTEM;
+		e->size = (uint64_t)fi->EndOfFile.QuadPart;
+		e->mtime = unix_time(fi->LastWriteTime.QuadPart);
+		return PST_OK;
+	}
+}
+
+void
+plat_dir_close(struct plat_dir *d)
+{
+	if (d == NULL)
+		return;
+	if (d->h != INVALID_HANDLE_VALUE && d->h != NULL)
+		NtClose(d->h);
+	free(d->list);
+	free(d->name8);
+	free(d->self);
+	free(d->name16);
+	free(d->info);
+	free(d);
+}
+
+/*
+ * Is the opened handle's name the directory's name plus `name`?  The
+ * directory part may differ in case (it was opened case-insensitively); the
+ * entry's own name must be exact, or a link "X.mmp" to "x.mmp" would pass.
+ */
+static int
+same_entry(const struct plat_dir *d, const WCHAR *got, size_t gotlen,
+    size_t namelen)
+{
+	UNICODE_STRING a, b;
+	size_t sep;
+
+	sep = d->selflen == 0 || d->self[d->selflen - 1] != L'\\';
+	if (gotlen != d->selflen + sep + namelen)
+		return 0;
+	if (memcmp(got + d->selflen + sep, d->name16,
+	    namelen * sizeof(WCHAR)) != 0)
+		return 0;
+	if (sep && got[d->selflen] != L'\\')
+		return 0;
+	if (memcmp(got, d->self, d->selflen * sizeof(WCHAR)) == 0)
+		return 1;
+	a.Buffer = (WCHAR *)got;
+	b.Buffer = d->self;
+	a.Length = a.MaximumLength = b.Length = b.MaximumLength =
+	    (USHORT)(d->selflen * sizeof(WCHAR));
+	return RtlEqualUnicodeString(&a, &b, TRUE);
+}
+
+static NTSTATUS
+set_attrs(HANDLE h, ULONG attrs)
+{
+	FILE_BASIC_INFORMATION b;
+	IO_STATUS_BLOCK io;
+
+	memset(&b, 0, sizeof(b));	/* zero times: leave them alone */
+	attrs &= SETTABLE_ATTRS;
+	b.FileAttributes = attrs != 0 ? attrs : FILE_ATTRIBUTE_NORMAL;
+	return NtSetInformationFile(h, &io, &b, sizeof(b),
+	    FileBasicInformation);
+}
+
+/* Did a refused disposition meet the read-only attribute? */
+static enum ectx
+ro_ctx(HANDLE h, NTSTATUS st)
+{
+	FILE_BASIC_INFORMATION b;
+	IO_STATUS_BLOCK io;
+
+	if (st != STATUS_CANNOT_DELETE && st != STATUS_ACCESS_DENIED)
+		return C_FILE;
+	if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &b, sizeof(b),
+	    FileBasicInformation)))
+		return C_FILE;
+	return b.FileAttributes & FILE_ATTRIBUTE_READONLY ? C_FILE_RO : C_FILE;
+}
+
+/* Mark the open file `h` for deletion; the caller closes it. */
+static enum pst
+dispose(struct plat_dir *d, HANDLE h, const FILE_ALL_INFORMATION *fa,
+    unsigned flags)
+{
+	struct disposition_ex dx;
+	FILE_DISPOSITION_INFORMATION di;
+	IO_STATUS_BLOCK io;
+	ULONG attrs = fa->BasicInformation.FileAttributes;
+	int force = (flags & PLAT_F_FORCE) != 0;
+	int ro = (attrs & FILE_ATTRIBUTE_READONLY) != 0;
+	NTSTATUS st;
+
+	if (ro && !force)
+		return fail_text(PST_READONLY, "the file is read-only");
+	if (!ex_missing && !d->noex) {
+		dx.flags = DISP_DELETE | DISP_POSIX |
+		    (force ? DISP_IGNORE_READONLY : 0);
+		st = NtSetInformationFile(h, &io, &dx, sizeof(dx),
+		    CLASS_DISPOSITION_EX);
+		if (NT_SUCCESS(st))
+			return PST_OK;
+		if (st == STATUS_INVALID_INFO_CLASS ||
+		    st == STATUS_NOT_IMPLEMENTED)
+			ex_missing = 1;
+		else if (st == STATUS_INVALID_PARAMETER ||
+		    st == STATUS_NOT_SUPPORTED)
+			d->noex = 1;	/* this file system, or this flag */
+		else
+			return oserr(E_NT, (unsigned long)st, ro_ctx(h, st));
+	}
+	if (ro && !NT_SUCCESS(st = set_attrs(h, attrs & ~FILE_ATTRIBUTE_READONLY)))
+		return oserr(E_NT, (unsigned long)st, C_FILE_RO);
+	di.DoDeleteFile = TRUE;
+	st = NtSetInformationFile(h, &io, &di, sizeof(di),
+	    FileDispositionInformation);
+	if (!NT_SUCCESS(st)) {
+		if (ro)
+			set_attrs(h, attrs);
+		return oserr(E_NT, (unsigned long)st,
+		    ro ? C_FILE_RO : ro_ctx(h, st));
+	}
+	/* Attributes belong to the file: give other hard links theirs back. */
+	if (ro && fa->StandardInformation.NumberOfLinks > 1)
+		set_attrs(h, attrs);
+	return PST_OK;
+}
+
+enum pst
+plat_file(struct plat_dir *d, const char *name, enum plat_act act,
+    unsigned flags)
+{
+	const FILE_ALL_INFORMATION *fa;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	NTSTATUS st;
+	ACCESS_MASK access = DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
+	size_t n = strlen(name), nw, i, got;
+	enum pst r;
+
+	/* A bare entry name: no path, no stream, nothing to walk up. */
+	if (u8_to_w(name, n, NULL, &nw) != 0 || nw == 0 || nw > MAXNAME)
+		return fail_text(PST_BADNAME, "not a valid file name");
+	u8_to_w(name, n, d->name16, &nw);
+	for (i = 0; i < nw; i++)
+		if (d->name16[i] == L'\\' || d->name16[i] == L'/' ||
+		    d->name16[i] == L':' || d->name16[i] == L'\0')
+			return fail_text(PST_BADNAME, "not a valid file name");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail_text(PST_BADNAME, "not a valid file name");
+
+	if (flags & PLAT_F_FORCE)
+		access |= FILE_WRITE_ATTRIBUTES;
+	us.Buffer = d->name16;
+	us.Length = us.MaximumLength = (USHORT)(nw * sizeof(WCHAR));
+	InitializeObjectAttributes(&oa, &us, 0, d->h, NULL);
+	/* No sharing: this open is the lock probe. */
+	st = NtCreateFile(&h, access, &oa, &io, NULL, 0, 0, FILE_OPEN,
+	    FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT |
+	    FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	if (!NT_SUCCESS(st))
+		return oserr(E_NT, (unsigned long)st, C_FILE);
+
+	/*
+	 * One query gives the name and attributes.  Wine opens the target of
+	 * a Unix symlink even with FILE_OPEN_REPARSE_POINT (and lists the link
+	 * as a plain file); its name gives it away.
+	 */
+	fa = d->info;
+	st = NtQueryInformationFile(h, &io, d->info, d->infocap,
+	    FileAllInformation);
+	if (!NT_SUCCESS(st)) {
+		NtClose(h);
+		return oserr(E_NT, (unsigned long)st, C_FILE);
+	}
+	got = fa->NameInformation.FileNameLength;
+	if (got % 2 != 0 || io.Information <
+	    offsetof(FILE_ALL_INFORMATION, NameInformation.FileName) ||
+	    got > io.Information -
+	    offsetof(FILE_ALL_INFORMATION, NameInformation.FileName)) {
+		NtClose(h);
+		return fail_text(PST_IO, "bad file name length");
+	}
+	r = PST_OK;
+	if (fa->BasicInformation.FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+		r = fail_text(PST_ISDIR, "the entry is a directory");
+	else if (fa->BasicInformation.FileAttributes &
+	    FILE_ATTRIBUTE_REPARSE_POINT)
+		r = fail_text(PST_LINK, "the entry is a reparse point");
+	else if (!same_entry(d, fa->NameInformation.FileName,
+	    got / sizeof(WCHAR), nw))
+		r = fail_text(PST_LINK, "the entry opens another file");
+	else if (fa->StandardInformation.DeletePending)
+		r = fail_text(PST_GONE, "the file is being deleted");
+	else if (act == ACT_DELETE)
+		r = dispose(d, h, fa, flags);
+	NtClose(h);
+	return r;
+}
+
+/* Clock. */
+int64_t
+plat_time(void)
+{
+	FILETIME ft;
+
+	GetSystemTimeAsFileTime(&ft);
+	return unix_time((int64_t)((uint64_t)ft.dwHighDateTime << 32 |
+	    ft.dwLowDateTime));
+}
+
+uint64_t
+plat_ms(void)
+{
+	return GetTickCount64();
+}
+
+void
+plat_sleep_ms(unsigned ms)
+{
+	Sleep(ms);
+}
+
+/*
+ * Output.  A console gets UTF-16 through WriteConsoleW, unbuffered; a file
+ * or pipe gets the UTF-8 bytes with LF as CRLF, stdout buffered.
+ */
+struct ostream {
+	int init, bad, console, lastcr;
+	HANDLE h;
+	unsigned char pend[4];	/* console: a sequence split between calls */
+	size_t npend;
+	size_t n;
+	char buf[16384];
+};
+static struct ostream streams[2];
+
+static struct ostream *
+ostream(enum plat_stream s)
+{
+	struct ostream *o = &streams[s == OUT_STDERR];
+	DWORD mode;
+
+	if (!o->init) {
+		o->init = 1;
+		o->h = GetStdHandle(s == OUT_STDERR ? STD_ERROR_HANDLE :
+		    STD_OUTPUT_HANDLE);
+		o->bad = o->h == NULL || o->h == INVALID_HANDLE_VALUE;
+		o->console = !o->bad && GetConsoleMode(o->h, &mode);
+	}
+	return o;
+}
+
+static enum pst
+raw_write(struct ostream *o, const char *p, size_t n)
+{
+	DWORD done, chunk;
+
+	while (n > 0) {
+		chunk = n > 1u << 20 ? 1u << 20 : (DWORD)n;
+		if (!WriteFile(o->h, p, chunk, &done, NULL))
+			return oserr(E_WIN32, GetLastError(), C_OTHER);
+		if (done == 0 || done > chunk)
+			return fail_text(PST_IO, "write made no progress");
+		p += done;
+		n -= done;
+	}
+	return PST_OK;
+}
+
+static enum pst
+con_put(struct ostream *o, const WCHAR *w, size_t n)
+{
+	DWORD done;
+
+	while (n > 0) {
+		if (!WriteConsoleW(o->h, w, (DWORD)n, &done, NULL))
+			return oserr(E_WIN32, GetLastError(), C_OTHER);
+		if (done == 0 || done > n)
+			return fail_text(PST_IO, "write made no progress");
+		w += done;
+		n -= done;
+	}
+	return PST_OK;
+}
+
+static enum pst
+con_write(struct ostream *o, const unsigned char *s, size_t n)
+{
+	WCHAR w[4096];
+	unsigned char t[8];
+	size_t nw = 0, i = 0, tn;
+	uint32_t cp;
+	int k;
+
+	if (o->npend > 0) {
+		tn = o->npend;
+		memcpy(t, o->pend, tn);
+		memcpy(t + tn, s, n < 4 ? n : 4);
+		k = dec8(t, tn + (n < 4 ? n : 4), &cp);
+		if (k == 0) {
+			memcpy(o->pend, t, tn + n);
+			o->npend = tn + n;
+			return PST_OK;
+		}
+		o->npend = 0;
+		if (k < 0) {
+			w[nw++] = 0xFFFD;
+		} else {
+			i = (size_t)k - tn;
+			goto have;
+		}
+	}
+	while (i < n) {
+		k = dec8(s + i, n - i, &cp);
+		if (k == 0) {
+			memcpy(o->pend, s + i, n - i);
+			o->npend = n - i;
+			break;
+		}
+		if (k < 0) {
+			cp = 0xFFFD;
+			k = 1;
+		}
+		i += (size_t)k;
+have:
+		if (cp >= 0x10000) {
+			w[nw++] = (WCHAR)(0xD800 + ((cp - 0x10000) >> 10));
+			w[nw++] = (WCHAR)(0xDC00 + (cp & 0x3FF));
+		} else
+			w[nw++] = (WCHAR)cp;
+		if (nw >= sizeof(w) / sizeof(w[0]) - 2) {
+			if (con_put(o, w, nw) != PST_OK)
+				return PST_IO;
+			nw = 0;
+		}
+	}
+	return con_put(o, w, nw);
+}
+
+static enum pst
+buf_flush(struct ostream *o)
+{
+	enum pst r;
+
+	r = raw_write(o, o->buf, o->n);
+	o->n = 0;	/* a failed write is dropped, not retried */
+	return r;
+}
+
+static enum pst
+buf_write(struct ostream *o, const char *s, size_t n)
+{
+	const char *nl;
+	size_t seg, room;
+
+	while (n > 0) {
+		nl = memchr(s, '\n', n);
+		seg = nl != NULL ? (size_t)(nl - s) : n;
+		while (seg > 0) {
+			if ((room = sizeof(o->buf) - o->n) == 0) {
+				if (buf_flush(o) != PST_OK)
+					return PST_IO;
+				continue;
+			}
+			if (room > seg)
+				room = seg;
+			memcpy(o->buf + o->n, s, room);
+			o->n += room;
+			o->lastcr = s[room - 1] == '\r';
+			s += room;
+			n -= room;
+			seg -= room;
+		}
+		if (nl == NULL)
+			break;
+		if (sizeof(o->buf) - o->n < 2 && buf_flush(o) != PST_OK)
+			return PST_IO;
+		if (!o->lastcr)
+			o->buf[o->n++] = '\r';
+		o->buf[o->n++] = '\n';
+		o->lastcr = 0;
+		s++;
+		n--;
+	}
+	return PST_OK;
+}
+
+enum pst
+plat_write(enum plat_stream s, const char *utf8, size_t len)
+{
+	struct ostream *o = ostream(s);
+	enum pst r;
+
+	if (o->bad)
+		return fail_text(PST_IO, "no standard handle");
+	if (o->console)
+		return con_write(o, (const unsigned char *)utf8, len);
+	/* Keep the order of stdout and stderr sent to one file. */
+	if (s == OUT_STDERR && plat_flush(OUT_STDOUT) != PST_OK)
+		return PST_IO;
+	r = buf_write(o, utf8, len);
+	if (s == OUT_STDERR && r == PST_OK)
+		r = buf_flush(o);
+	return r;
+}
+
+enum pst
+plat_flush(enum plat_stream s)
+{
+	struct ostream *o = ostream(s);
+
+	if (o->bad)
+		return fail_text(PST_IO, "no standard handle");
+	if (o->console || o->n == 0)
+		return PST_OK;
+	return buf_flush(o);
+}
+
+int
+plat_isconsole(enum plat_stream s)
+{
+	return ostream(s)->console;
+}
+
+int
+wmain(int argc, wchar_t **argv)
+{
+	static const char nomem[] = "mmpclean: out of memory\n";
+	char **argv8;
+	int i, ret;
+
+	/* No "insert a disk" dialogs in an unattended run. */
+	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX);
+	if (argc < 0 || (argv8 = calloc((size_t)argc + 1,
+	    sizeof(*argv8))) == NULL) {
+		plat_write(OUT_STDERR, nomem, sizeof(nomem) - 1);
+		return EXIT_FAILED;
+	}
+	for (i = 0; i < argc; i++)
+		if ((argv8[i] = w_to_u8_dup(argv[i], wcslen(argv[i]))) ==
+		    NULL) {
+			plat_write(OUT_STDERR, nomem, sizeof(nomem) - 1);
+			return EXIT_FAILED;
+		}
+	ret = mmpclean_main(argc, argv8);
+	plat_flush(OUT_STDOUT);
+	plat_flush(OUT_STDERR);
+	for (i = 0; i < argc; i++)
+		free(argv8[i]);
+	free(argv8);
+	return ret;
+}
