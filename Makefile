@@ -34,6 +34,13 @@ HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
 	      -fno-omit-frame-pointer -DMMPCLEAN_VERSION='"$(VERSION)"' -Isrc
 HOSTLIBS := -lcmocka
 
+FUZZERS	:= cmdline regvalue names
+FUZZ_BINS := $(FUZZERS:%=$(B)/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZCFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=all -DMMPCLEAN_VERSION='"$(VERSION)"' \
+	      -Isrc -Itests/unit
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean
@@ -56,6 +63,30 @@ $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CO
 $(B)/e2e: tests/e2e/e2e.c | $(B)
 	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
 
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)/fuzz
+	$(CLANG) $(FUZZCFLAGS) -o $@ $< tests/unit/fake.c $(CORE_SRC)
+
+# check: each harness over its seed corpus, so a regression fails CI.
+fuzz-check: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZERS); do \
+		$(B)/fuzz/fuzz_$$f -runs=0 tests/fuzz/$$f >$(B)/fuzz/$$f.log 2>&1 || \
+		    { cat $(B)/fuzz/$$f.log; exit 1; }; \
+		printf 'fuzz %s: %s\n' $$f "$$(tail -n 1 $(B)/fuzz/$$f.log)"; \
+	done
+
+# Each harness for FUZZ_SECONDS; new inputs collect under build/fuzz.
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p $(B)/fuzz/corpus-$$f; \
+		$(B)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+		    -print_final_stats=1 -artifact_prefix=$(B)/fuzz/$$f- \
+		    $(B)/fuzz/corpus-$$f tests/fuzz/$$f >$(B)/fuzz/$$f.log 2>&1 || \
+		    { tail -n 40 $(B)/fuzz/$$f.log; exit 1; }; \
+		printf 'fuzz %s: %s executions, no failure\n' $$f \
+		    "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$f.log)"; \
+	done
+
 deps:
 	@sh .ci/deps
 
@@ -69,7 +100,7 @@ lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
 
 check: deps
-	$(MAKE) lint unit e2e
+	$(MAKE) lint unit fuzz-check e2e
 
 demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 	sh tests/demo.sh

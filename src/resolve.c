@@ -29,6 +29,25 @@ is_drive_letter(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* One path component: NULL if Windows allows it, else why not. */
+static const char *
+bad_component(const char *seg, size_t n)
+{
+	if ((n == 1 && seg[0] == '.') ||
+	    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+		return "contains a '.' or '..' component";
+	if (seg[n - 1] == '.' || seg[n - 1] == ' ')
+		return "has a component ending in a dot or space";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)seg[i];
+
+		if (c < 0x20 || strchr("<>:\"|?*/", c) != NULL)
+			return "contains a character that Windows does not "
+			    "allow in a path";
+	}
+	return NULL;
+}
+
 /*
  * Puts an absolute path into the one form mmpclean prints and compares:
  * "C:\dir\sub", "C:\" or "\\server\share\dir"; "\\?\" forms are taken
@@ -67,7 +86,8 @@ path_normalise(const char *in, char **out, const char **why)
 			    "does not scan (use a drive letter or UNC path)", -1;
 	} else if ((in[0] == '\\' || in[0] == '/') &&
 	    (in[1] == '\\' || in[1] == '/')) {
-		if (in[2] == '.' || in[2] == '?')
+		if ((in[2] == '.' || in[2] == '?') &&
+		    (in[3] == '\\' || in[3] == '/'))
 			return *why = "is a device path", -1;
 		sb_puts(&b, "\\\\");
 		rest = in + 2;
@@ -101,6 +121,10 @@ unc:
 			return *why = "is a UNC path without a server and "
 			    "share name", -1;
 		}
+		if ((*why = bad_component(rest, n)) != NULL) {
+			sb_free(&b);
+			return -1;
+		}
 		if (part == 1)
 			sb_puts(&b, "\\");
 		sb_add(&b, rest, n);
@@ -117,24 +141,9 @@ segments:
 		seg = p;
 		n = strcspn(p, verbatim ? "\\" : "\\/");
 		p += n;
-		if ((n == 1 && seg[0] == '.') ||
-		    (n == 2 && seg[0] == '.' && seg[1] == '.')) {
+		if ((*why = bad_component(seg, n)) != NULL) {
 			sb_free(&b);
-			return *why = "contains a '.' or '..' component", -1;
-		}
-		if (seg[n - 1] == '.' || seg[n - 1] == ' ') {
-			sb_free(&b);
-			return *why = "has a component ending in a dot or "
-			    "space", -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)seg[i];
-
-			if (c < 0x20 || strchr("<>:\"|?*/", c) != NULL) {
-				sb_free(&b);
-				return *why = "contains a character that "
-				    "Windows does not allow in a path", -1;
-			}
+			return -1;
 		}
 		sb_puts(&b, "\\");
 		sb_add(&b, seg, n);

@@ -403,7 +403,7 @@ plat_reg_get(enum regview view, const char *key, const char *name,
 	}
 	out->type = type;
 	if (type != REG_SZ && type != REG_EXPAND_SZ) {
-		r = PST_WRONGTYPE;
+		r = fail_text(PST_WRONGTYPE, "the value is not a string");
 		goto out;
 	}
 	/* Stored data need not end in NUL; it ends at the first one. */
@@ -533,6 +533,7 @@ nt_path(const char *path, WCHAR **out, size_t *outlen)
 	WCHAR *w = NULL, *full = NULL, *nt = NULL, *nb;
 	const WCHAR *rest, *prefix;
 	size_t wlen, rlen, plen, len;
+	int unc = 0;
 	DWORD cap = MAX_PATH + 1, n = 0;
 	enum pst r;
 	int tries;
@@ -570,6 +571,7 @@ nt_path(const char *path, WCHAR **out, size_t *outlen)
 			rest = full + 2;
 			rlen = n - 2;
 			prefix = L"\\??\\UNC\\";
+			unc = 1;
 		} else if (n >= 3 && full[1] == L':') {
 			rest = full;
 			rlen = n;
@@ -582,7 +584,7 @@ nt_path(const char *path, WCHAR **out, size_t *outlen)
 	while (rlen > 3 && rest[rlen - 1] == L'\\')
 		rlen--;
 	plen = wcslen(prefix);
-	len = plen + rlen + (rlen == 2 && rest[1] == L':');
+	len = plen + rlen + (!unc && rlen == 2 && rest[1] == L':');
 	if (rlen == 0 || len > MAXNAME)
 		goto out;
 	if ((nt = malloc((len + 1) * sizeof(WCHAR))) == NULL) {
@@ -615,7 +617,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	OBJECT_ATTRIBUTES oa;
 	IO_STATUS_BLOCK io;
 	WCHAR *nt;
-	size_t ntlen;
+	size_t ntlen = 0;
 	NTSTATUS st;
 	DWORD e;
 	enum pst r;
@@ -718,6 +720,8 @@ plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 				return r;
 			}
 			d->started = 1;
+			if (io.Information == 0)
+				return PST_END;
 			d->listlen = (ULONG)io.Information;
 			d->next = 0;
 			d->more = 1;
@@ -881,7 +885,7 @@ dispose(struct plat_dir *d, HANDLE h, const FILE_ALL_INFORMATION *fa,
 		if (ro)
 			set_attrs(h, attrs);
 		return oserr(E_NT, (unsigned long)st,
-		    ro ? C_FILE_RO : ro_ctx(h, st));
+		    ro ? C_FILE : ro_ctx(h, st));
 	}
 	/* Attributes belong to the file: give other hard links theirs back. */
 	if (ro && fa->StandardInformation.NumberOfLinks > 1)
@@ -953,8 +957,14 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	    FILE_ATTRIBUTE_REPARSE_POINT)
 		r = fail_text(PST_LINK, "the entry is a reparse point");
 	else if (!same_entry(d, fa->NameInformation.FileName,
-	    got / sizeof(WCHAR), nw))
-		r = fail_text(PST_LINK, "the entry opens another file");
+	    got / sizeof(WCHAR), nw)) {
+		/* Wine reports "x." as "x": refused either way. */
+		if (d->name16[nw - 1] == L'.' || d->name16[nw - 1] == L' ')
+			r = fail_text(PST_BADNAME, "a name ending in a dot "
+			    "or space cannot be verified");
+		else
+			r = fail_text(PST_LINK, "the entry opens another file");
+	}
 	else if (fa->StandardInformation.DeletePending)
 		r = fail_text(PST_GONE, "the file is being deleted");
 	else if (act == ACT_DELETE)
@@ -992,6 +1002,7 @@ plat_sleep_ms(unsigned ms)
  */
 struct ostream {
 	int init, bad, console, lastcr;
+	int err;		/* a write failed: later output is dropped */
 	HANDLE h;
 	unsigned char pend[4];	/* console: a sequence split between calls */
 	size_t npend;
@@ -1049,36 +1060,48 @@ con_put(struct ostream *o, const WCHAR *w, size_t n)
 	return PST_OK;
 }
 
+/* Appends cp to w as UTF-16 (a lone surrogate stays one unit). */
+static size_t
+put16(WCHAR *w, size_t nw, uint32_t cp)
+{
+	if (cp >= 0x10000) {
+		w[nw++] = (WCHAR)(0xD800 + ((cp - 0x10000) >> 10));
+		w[nw++] = (WCHAR)(0xDC00 + (cp & 0x3FF));
+	} else
+		w[nw++] = (WCHAR)cp;
+	return nw;
+}
+
 static enum pst
 con_write(struct ostream *o, const unsigned char *s, size_t n)
 {
 	WCHAR w[4096];
 	unsigned char t[8];
-	size_t nw = 0, i = 0, tn;
+	size_t nw = 0, i = 0, tn, more;
 	uint32_t cp;
 	int k;
 
+	/* Finish a sequence the previous call ended inside. */
 	if (o->npend > 0) {
 		tn = o->npend;
+		more = n < 4 ? n : 4;
 		memcpy(t, o->pend, tn);
-		memcpy(t + tn, s, n < 4 ? n : 4);
-		k = dec8(t, tn + (n < 4 ? n : 4), &cp);
-		if (k == 0) {
-			memcpy(o->pend, t, tn + n);
-			o->npend = tn + n;
+		memcpy(t + tn, s, more);
+		if ((k = dec8(t, tn + more, &cp)) == 0) {
+			memcpy(o->pend, t, tn + more);	/* tn + more < 4 */
+			o->npend = tn + more;
 			return PST_OK;
 		}
 		o->npend = 0;
-		if (k < 0) {
-			w[nw++] = 0xFFFD;
-		} else {
+		if (k < 0)
+			nw = put16(w, nw, 0xFFFD);
+		else {
+			nw = put16(w, nw, cp);
 			i = (size_t)k - tn;
-			goto have;
 		}
 	}
 	while (i < n) {
-		k = dec8(s + i, n - i, &cp);
-		if (k == 0) {
+		if ((k = dec8(s + i, n - i, &cp)) == 0) {
 			memcpy(o->pend, s + i, n - i);
 			o->npend = n - i;
 			break;
@@ -1088,12 +1111,7 @@ con_write(struct ostream *o, const unsigned char *s, size_t n)
 			k = 1;
 		}
 		i += (size_t)k;
-have:
-		if (cp >= 0x10000) {
-			w[nw++] = (WCHAR)(0xD800 + ((cp - 0x10000) >> 10));
-			w[nw++] = (WCHAR)(0xDC00 + (cp & 0x3FF));
-		} else
-			w[nw++] = (WCHAR)cp;
+		nw = put16(w, nw, cp);
 		if (nw >= sizeof(w) / sizeof(w[0]) - 2) {
 			if (con_put(o, w, nw) != PST_OK)
 				return PST_IO;
@@ -1110,6 +1128,8 @@ buf_flush(struct ostream *o)
 
 	r = raw_write(o, o->buf, o->n);
 	o->n = 0;	/* a failed write is dropped, not retried */
+	if (r != PST_OK)
+		o->err = 1;
 	return r;
 }
 
@@ -1161,9 +1181,11 @@ plat_write(enum plat_stream s, const char *utf8, size_t len)
 		return fail_text(PST_IO, "no standard handle");
 	if (o->console)
 		return con_write(o, (const unsigned char *)utf8, len);
+	if (o->err)
+		return fail_text(PST_IO, "an earlier write failed");
 	/* Keep the order of stdout and stderr sent to one file. */
-	if (s == OUT_STDERR && plat_flush(OUT_STDOUT) != PST_OK)
-		return PST_IO;
+	if (s == OUT_STDERR)
+		plat_flush(OUT_STDOUT);
 	r = buf_write(o, utf8, len);
 	if (s == OUT_STDERR && r == PST_OK)
 		r = buf_flush(o);
@@ -1177,6 +1199,8 @@ plat_flush(enum plat_stream s)
 
 	if (o->bad)
 		return fail_text(PST_IO, "no standard handle");
+	if (o->err)
+		return fail_text(PST_IO, "an earlier write failed");
 	if (o->console || o->n == 0)
 		return PST_OK;
 	return buf_flush(o);

@@ -119,6 +119,8 @@ test_normalise_refuses(void **state)
 	norm_bad("\\\\server", "without a server and share");
 	norm_bad("\\\\server\\", "without a server and share");
 	norm_bad("\\\\.\\C:\\x", "device");
+	norm_bad("//?/C:/x", "device");
+	norm_ok("\\\\.srv\\s", "\\\\.srv\\s");
 	norm_bad("\\\\?\\Volume{1234}\\x", "does not scan");
 	norm_bad("\\\\?\\C:/x", "does not scan");
 	norm_bad("1:\\x", "relative");
