@@ -47,7 +47,7 @@ step() {
 
 # Runs mmpclean and shows its output and exit status; never stops the script.
 mmpclean() {
-	echo "\$ mmpclean $*"
+	echo "\$ mmpclean${*:+ $*}"
 	set +e
 	wine "$EXE" "$@" >"$TMP/out" 2>&1
 	st=$?
