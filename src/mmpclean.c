@@ -20,41 +20,15 @@ max(int a, int b)
 	return a > b ? a : b;
 }
 
-static int
-where(const struct candlist *cl)
-{
-	for (size_t i = 0; i < cl->n; i++) {
-		char *src = src_describe(cl->v[i].src);
-
-		out_line("%s  (%s)", cl->v[i].path, src ? src : "");
-		free(src);
-	}
-	return EXIT_CLEAN;
-}
-
-static void
-summary(const struct opts *o, const struct counts *c)
-{
-	unsigned long n = c->done + c->locked + c->readonly + c->skipped +
-	    c->errors;
-
-	out_line("%lu .mmp file%s in %lu director%s: %lu %s, %lu locked, "
-	    "%lu read-only, %lu skipped, %lu error%s", n, n == 1 ? "" : "s",
-	    c->dirs, c->dirs == 1 ? "y" : "ies", c->done,
-	    o->delete ? "deleted" : "unlocked", c->locked, c->readonly,
-	    c->skipped, c->errors, c->errors == 1 ? "" : "s");
-}
-
 int
 mmpclean_main(int argc, char **argv)
 {
-	struct counts cnt = { 0 };
 	struct candlist cl;
 	struct opts o;
+	struct run r;
 	char err[512];
 	int ret;
 
-	out_reset();
 	if (opts_parse(&o, argc, argv, err, sizeof(err)) != 0) {
 		warnmsg("%s", err);
 		out_err(usage_line);
@@ -73,21 +47,25 @@ mmpclean_main(int argc, char **argv)
 		return out_finish();
 	}
 
-	ret = resolve(&o, &cl);
-	if (o.where)
-		ret = max(ret, where(&cl));
-	else {
-		for (size_t i = 0; i < cl.n; i++)
-			ret = max(ret, scan_dir(&o, &cl.v[i], &cnt));
-		if (!o.quiet)
-			summary(&o, &cnt);
-		if (cnt.locked > 0)
-			ret = max(ret, EXIT_LOCKED);
-		if (cnt.readonly + cnt.skipped + cnt.errors > 0)
-			ret = max(ret, EXIT_FAILED);
+	memset(&r, 0, sizeof(r));
+	r.o = &o;
+	r.now = plat_time();
+	ret = rep_begin(&o, r.now) == 0 ? EXIT_CLEAN : EXIT_FAILED;
+	ret = max(ret, resolve(&o, &cl));
+	for (size_t i = 0; i < cl.n; i++) {
+		if (o.where)
+			rep_where(&cl.v[i]);
+		else
+			ret = max(ret, scan_dir(&r, &cl.v[i]));
 	}
+	if (r.total.locked > 0)
+		ret = max(ret, EXIT_LOCKED);
+	if (r.total.readonly + r.total.skipped + r.total.errors > 0)
+		ret = max(ret, EXIT_FAILED);
+	ret = max(ret, out_failed());
+	rep_end(&r.total, r.dirs, ret);
 	candlist_free(&cl);
-	free(cnt.seen);
+	free(r.seen);
 	opts_free(&o);
 	return max(ret, out_finish());
 }

@@ -21,15 +21,22 @@ enum {
 int mmpclean_main(int argc, char **argv);
 
 /* opts.c: the command line, parsed into one struct. */
+enum format { FMT_TEXT, FMT_CSV, FMT_JSON };
 struct opts {
 	int delete, force, all, where, quiet, verbose, help, version;
 	const char **dirs;	/* --dir arguments, pointing into argv */
 	size_t ndirs;
+	int64_t older_than;	/* seconds; -1 when not given */
+	enum format format;
+	char *log;		/* --log FILE, normalised, or NULL */
+	int log_owned;
 };
 /* 0, or EXIT_USAGE with a message (no "mmpclean: " prefix) in err. */
 int opts_parse(struct opts *o, int argc, char **argv, char *err,
     size_t errlen);
 void opts_free(struct opts *o);
+/* "90s", "30m", "12h", "7d": 0 and *secs, or -1 and *why. */
+int parse_age(const char *s, int64_t *secs, const char **why);
 extern const char usage_line[];
 extern const char help_text[];
 
@@ -62,26 +69,39 @@ char *src_describe(unsigned src);
 /* scan.c: one directory, streamed. */
 struct counts {
 	unsigned long done;	/* deleted, or unlocked in report mode */
-	unsigned long locked, readonly, skipped, errors;
+	unsigned long locked, readonly, skipped, errors, young;
+};
+struct run {
+	const struct opts *o;
+	int64_t now;		/* taken once, at the start */
+	struct counts total;
 	unsigned long dirs;
 	struct plat_dirid *seen;	/* directories scanned so far */
 	size_t nseen;
 };
-int scan_dir(const struct opts *o, const struct cand *c,
-    struct counts *cnt);
+int scan_dir(struct run *r, const struct cand *c);
+unsigned long counts_files(const struct counts *c);
 /* A name mmpclean may act on: the long name ends in ".mmp". */
 int name_is_mmp(const char *name);
 
-/* out.c: everything mmpclean prints goes through here. */
-void out_file(const char *status, const char *dir, const char *name,
-    const char *reason);
+/*
+ * out.c: everything mmpclean prints goes through here: the report on
+ * standard output as text, CSV or JSON, the --log file, and messages.
+ */
+int rep_begin(const struct opts *o, int64_t now);	/* 0, or -1: no log */
+void rep_where(const struct cand *c);
+void rep_dir_begin(const struct cand *c);
+void rep_file(const struct cand *c, const char *status,
+    const struct plat_entry *e, const char *reason, int problem);
+void rep_dir_end(const struct cand *c, const char *error,
+    const struct counts *n);
+void rep_progress(const struct counts *n, unsigned long seen);
+void rep_end(const struct counts *total, unsigned long dirs, int status);
 void out_text(const char *text);
 void out_err(const char *text);
-void out_line(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int out_finish(void);	/* flushes; EXIT_FAILED if stdout failed */
-void out_reset(void);	/* for tests: forget a failure */
+int out_failed(void);	/* EXIT_FAILED once the report or log failed */
+int out_finish(void);	/* closes; EXIT_FAILED if an output failed */
 
 /* text.c: a growable string, and names made fit for printing. */
 struct sbuf {
@@ -96,6 +116,9 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_free(struct sbuf *b);
 void sb_add_display(struct sbuf *b, const char *name);
+void sb_add_json(struct sbuf *b, const char *s);
+void sb_add_csv(struct sbuf *b, const char *s);
+void sb_add_time(struct sbuf *b, int64_t t);
 int ascii_casecmp(const char *a, const char *b);
 char *xstrdup(const char *s);
 

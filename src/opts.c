@@ -7,14 +7,20 @@
 
 #include "mmpclean.h"
 
-enum { OPT_ALL = 256, OPT_DIR, OPT_FORCE, OPT_WHERE };
+enum {
+	OPT_ALL = 256, OPT_DIR, OPT_FORCE, OPT_FORMAT, OPT_LOG, OPT_OLDER,
+	OPT_WHERE
+};
 
 static const struct option longopts[] = {
 	{ "all",	no_argument,		NULL,	OPT_ALL },
 	{ "delete",	no_argument,		NULL,	'd' },
 	{ "dir",	required_argument,	NULL,	OPT_DIR },
 	{ "force",	no_argument,		NULL,	OPT_FORCE },
+	{ "format",	required_argument,	NULL,	OPT_FORMAT },
 	{ "help",	no_argument,		NULL,	'h' },
+	{ "log",	required_argument,	NULL,	OPT_LOG },
+	{ "older-than",	required_argument,	NULL,	OPT_OLDER },
 	{ "quiet",	no_argument,		NULL,	'q' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "version",	no_argument,		NULL,	'V' },
@@ -23,8 +29,9 @@ static const struct option longopts[] = {
 };
 
 const char usage_line[] =
-    "usage: mmpclean [-dqv] [--force] [--all | --dir DIR ...]\n"
-    "       mmpclean --where [--all | --dir DIR ...]\n";
+    "usage: mmpclean [-dqv] [--force] [--older-than AGE] [--format FMT]\n"
+    "                [--log FILE] [--all | --dir DIR ...]\n"
+    "       mmpclean --where [--format FMT] [--all | --dir DIR ...]\n";
 
 const char help_text[] =
     "mmpclean: find the *.mmp files that MAPI and CDO leave behind, and\n"
@@ -41,6 +48,12 @@ const char help_text[] =
     "      --all        scan every candidate: each registry view's value and\n"
     "                   the Windows directory\n"
     "      --where      print the directories that would be scanned, and why\n"
+    "      --older-than AGE\n"
+    "                   only files last written more than AGE ago: 90s, 30m,\n"
+    "                   12h or 7d; younger ones are listed as young\n"
+    "      --format FMT text (the default), csv or json\n"
+    "      --log FILE   append a timestamped line per file to FILE (a full\n"
+    "                   path)\n"
     "  -q, --quiet      print only problems (no per-file lines or summary)\n"
     "  -v, --verbose    say where each directory came from, and timings\n"
     "  -h, --help, /?   print this help\n"
@@ -49,6 +62,40 @@ const char help_text[] =
     "Exit status: 0 nothing locked remains; 1 locked files remain; 2 some\n"
     "files could not be handled; 3 a directory could not be resolved or\n"
     "opened; 4 invalid command line.\n";
+
+int
+parse_age(const char *s, int64_t *secs, const char **why)
+{
+	static const struct {
+		char unit;
+		int64_t secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	const int64_t limit = 100LL * 366 * 86400;	/* a century */
+	int64_t n = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return *why = "must be a number followed by a unit: s, m, h "
+		    "or d (as in 90s, 30m, 12h, 7d)", -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (*p - '0');
+		if (n > limit)
+			return *why = "is too large (at most a century)", -1;
+	}
+	if (*p == '\0')
+		return *why = "has no unit: write s, m, h or d after the "
+		    "number (as in 90s, 30m, 12h, 7d)", -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (*p == units[i].unit && p[1] == '\0') {
+			if (n > limit / units[i].secs)
+				return *why = "is too large (at most a "
+				    "century)", -1;
+			*secs = n * units[i].secs;
+			return 0;
+		}
+	return *why = "has an unknown unit: use s, m, h or d (as in 90s, "
+	    "30m, 12h, 7d)", -1;
+}
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -93,9 +140,11 @@ bad_option(char **argv, int c, char *err, size_t errlen)
 int
 opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 {
+	const char *why;
 	int c, i;
 
 	memset(o, 0, sizeof(*o));
+	o->older_than = -1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "/?") == 0 || strcmp(argv[i], "-?") == 0) {
 			o->help = 1;
@@ -135,6 +184,25 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		case OPT_FORCE:
 			o->force = 1;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = FMT_TEXT;
+			else if (strcmp(optarg, "csv") == 0)
+				o->format = FMT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FMT_JSON;
+			else
+				return fail(err, errlen, "--format '%s' is not "
+				    "a format: use text, csv or json", optarg);
+			break;
+		case OPT_LOG:
+			o->log = optarg;	/* normalised below */
+			break;
+		case OPT_OLDER:
+			if (parse_age(optarg, &o->older_than, &why) != 0)
+				return fail(err, errlen, "--older-than '%s' %s",
+				    optarg, why);
+			break;
 		case OPT_WHERE:
 			o->where = 1;
 			break;
@@ -157,9 +225,20 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 	if (o->quiet && o->verbose)
 		return fail(err, errlen, "--quiet and --verbose cannot be "
 		    "combined");
+	if (o->where && (o->older_than >= 0 || o->log != NULL))
+		return fail(err, errlen, "--where lists directories only; "
+		    "--older-than and --log do not apply");
+	if (o->log != NULL) {
+		const char *given = o->log;
+
+		o->log = NULL;
+		if (path_normalise(given, &o->log, &why) != 0) {
+			return fail(err, errlen, "--log '%s' %s", given, why);
+		}
+		o->log_owned = 1;
+	}
 	for (i = 0; i < (int)o->ndirs; i++) {
 		char *norm;
-		const char *why;
 
 		if (path_normalise(o->dirs[i], &norm, &why) != 0)
 			return fail(err, errlen, "--dir '%s' %s", o->dirs[i],
@@ -174,4 +253,7 @@ opts_free(struct opts *o)
 {
 	free(o->dirs);
 	o->dirs = NULL;
+	if (o->log_owned)
+		free(o->log);
+	o->log = NULL;
 }

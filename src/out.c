@@ -1,16 +1,29 @@
 /*
- * Output.  Per-file lines and the summary go to standard output; messages
- * to standard error, "mmpclean: " first.  A failed standard output (closed,
- * or a full disk) is said once on standard error and makes the exit status
- * at least 2; the cleanup itself goes on.
+ * Everything mmpclean prints.  The report goes to standard output as text,
+ * CSV or JSON, written as it goes so memory stays flat; the --log file gets
+ * timestamped text lines; messages go to standard error, "mmpclean: " first.
+ * A report or log that cannot be written is said once on standard error
+ * and makes the exit status at least 2, and the cleanup goes on.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mmpclean.h"
 #include "plat.h"
 
-static int stdout_failed;
+#define PROGRESS_MS 250
+
+static struct {
+	const struct opts *o;
+	int64_t now;
+	int stdout_failed, log_failed;
+	struct plat_log *log;
+	unsigned long ndirs, nfiles;	/* JSON: objects written so far */
+	int progress_on;
+	size_t progress_len;
+	uint64_t progress_last;
+} st;
 
 static void
 put(enum plat_stream s, const struct sbuf *b)
@@ -20,35 +33,334 @@ put(enum plat_stream s, const struct sbuf *b)
 	if (b->oom) {
 		plat_write(OUT_STDERR, msg, strlen(msg));
 		if (s == OUT_STDOUT)
-			stdout_failed = 1;
+			st.stdout_failed = 1;
 		return;
 	}
-	if (s == OUT_STDOUT && stdout_failed)
+	if (s == OUT_STDOUT && st.stdout_failed)
 		return;
 	if (plat_write(s, b->s, b->len) != PST_OK && s == OUT_STDOUT) {
-		stdout_failed = 1;
+		st.stdout_failed = 1;
 		warnmsg("cannot write to standard output: %s",
 		    plat_lasterror());
 	}
 }
 
-void
-out_file(const char *status, const char *dir, const char *name,
-    const char *reason)
+static void
+put_log(struct sbuf *line)
 {
 	struct sbuf b = { 0 };
-	size_t n = strlen(dir);
 
-	sb_printf(&b, "%-9s ", status);
-	sb_add_display(&b, dir);
-	if (n == 0 || dir[n - 1] != '\\')
-		sb_puts(&b, "\\");
-	sb_add_display(&b, name);
-	if (reason != NULL)
-		sb_printf(&b, "  (%s)", reason);
-	sb_puts(&b, "\n");
+	if (st.log == NULL || st.log_failed)
+		return;
+	sb_add_time(&b, plat_time());
+	sb_printf(&b, " mmpclean[%lu] ", plat_pid());
+	sb_add(&b, line->s ? line->s : "", line->len);
+	if (b.oom || plat_log_write(st.log, b.s, b.len) != PST_OK) {
+		st.log_failed = 1;
+		warnmsg("cannot write to log file '%s': %s", st.o->log,
+		    b.oom ? "out of memory" : plat_lasterror());
+	}
+	sb_free(&b);
+}
+
+static void
+progress_clear(void)
+{
+	static const char spaces[] = "                                        "
+	    "                                        ";
+	struct sbuf b = { 0 };
+
+	if (st.progress_len == 0)
+		return;
+	sb_puts(&b, "\r");
+	sb_add(&b, spaces, st.progress_len < sizeof(spaces) - 1 ?
+	    st.progress_len : sizeof(spaces) - 1);
+	sb_puts(&b, "\r");
+	put(OUT_STDERR, &b);
+	sb_free(&b);
+	st.progress_len = 0;
+}
+
+int
+rep_begin(const struct opts *o, int64_t now)
+{
+	struct sbuf b = { 0 };
+	enum pst ps;
+
+	memset(&st, 0, sizeof(st));
+	st.o = o;
+	st.now = now;
+	st.progress_on = o->format == FMT_TEXT && !o->quiet && !o->where &&
+	    plat_isconsole(OUT_STDERR) && !plat_isconsole(OUT_STDOUT);
+	if (o->log != NULL && (ps = plat_log_open(o->log, &st.log)) != PST_OK) {
+		st.log = NULL;
+		st.log_failed = 1;
+		warnmsg("cannot open log file '%s': %s", o->log,
+		    ps == PST_DENIED ? "access denied" :
+		    ps == PST_NOTFOUND || ps == PST_GONE ?
+		    "its directory does not exist" : plat_lasterror());
+	}
+	switch (o->format) {
+	case FMT_CSV:
+		sb_puts(&b, o->where ? "path,source\n" :
+		    "status,path,size,last_write_utc,reason\n");
+		break;
+	case FMT_JSON:
+		sb_puts(&b, "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",");
+		if (!o->where) {
+			sb_printf(&b, "\"mode\":\"%s\",\"started\":\"",
+			    o->delete ? "delete" : "report");
+			sb_add_time(&b, now);
+			sb_puts(&b, "\",");
+		}
+		sb_puts(&b, "\"directories\":[");
+		break;
+	default:
+		break;
+	}
 	put(OUT_STDOUT, &b);
 	sb_free(&b);
+	return st.log_failed ? -1 : 0;
+}
+
+static void
+json_str(struct sbuf *b, const char *key, const char *val)
+{
+	sb_printf(b, "\"%s\":", key);
+	if (val == NULL) {
+		sb_puts(b, "null");
+		return;
+	}
+	sb_puts(b, "\"");
+	sb_add_json(b, val);
+	sb_puts(b, "\"");
+}
+
+void
+rep_where(const struct cand *c)
+{
+	struct sbuf b = { 0 };
+	char *src = src_describe(c->src);
+	const char *s = src ? src : "";
+
+	switch (st.o->format) {
+	case FMT_TEXT:
+		sb_add_display(&b, c->path);
+		sb_printf(&b, "  (%s)\n", s);
+		break;
+	case FMT_CSV:
+		sb_add_csv(&b, c->path);
+		sb_puts(&b, ",");
+		sb_add_csv(&b, s);
+		sb_puts(&b, "\n");
+		break;
+	case FMT_JSON:
+		sb_puts(&b, st.ndirs++ ? ",{" : "{");
+		json_str(&b, "path", c->path);
+		sb_puts(&b, ",");
+		json_str(&b, "source", s);
+		sb_puts(&b, "}");
+		break;
+	}
+	put(OUT_STDOUT, &b);
+	sb_free(&b);
+	free(src);
+}
+
+void
+rep_dir_begin(const struct cand *c)
+{
+	struct sbuf b = { 0 };
+	char *src;
+
+	if (st.o->format != FMT_JSON)
+		return;
+	src = src_describe(c->src);
+	sb_puts(&b, st.ndirs++ ? ",{" : "{");
+	json_str(&b, "path", c->path);
+	sb_puts(&b, ",");
+	json_str(&b, "source", src ? src : "");
+	sb_puts(&b, ",\"files\":[");
+	put(OUT_STDOUT, &b);
+	sb_free(&b);
+	free(src);
+	st.nfiles = 0;
+}
+
+static void
+full_path(struct sbuf *b, const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	sb_puts(b, dir);
+	if (n == 0 || dir[n - 1] != '\\')
+		sb_puts(b, "\\");
+	sb_puts(b, name);
+}
+
+void
+rep_file(const struct cand *c, const char *status,
+    const struct plat_entry *e, const char *reason, int problem)
+{
+	struct sbuf b = { 0 }, path = { 0 }, line = { 0 };
+
+	progress_clear();
+	full_path(&path, c->path, e->name);
+	sb_printf(&line, "%-9s ", status);
+	sb_add_display(&line, path.s ? path.s : "");
+	if (reason != NULL)
+		sb_printf(&line, "  (%s)", reason);
+	sb_puts(&line, "\n");
+
+	switch (st.o->format) {
+	case FMT_TEXT:
+		if (!st.o->quiet || problem)
+			put(OUT_STDOUT, &line);
+		break;
+	case FMT_CSV:
+		sb_printf(&b, "%s,", status);
+		{
+			struct sbuf shown = { 0 };
+
+			sb_add_display(&shown, path.s ? path.s : "");
+			sb_add_csv(&b, shown.s ? shown.s : "");
+			sb_free(&shown);
+		}
+		sb_printf(&b, ",%llu,", (unsigned long long)e->size);
+		sb_add_time(&b, e->mtime);
+		sb_puts(&b, ",");
+		sb_add_csv(&b, reason ? reason : "");
+		sb_puts(&b, "\n");
+		put(OUT_STDOUT, &b);
+		break;
+	case FMT_JSON:
+		sb_puts(&b, st.nfiles++ ? ",{" : "{");
+		json_str(&b, "status", status);
+		sb_puts(&b, ",");
+		json_str(&b, "path", path.s ? path.s : "");
+		sb_printf(&b, ",\"size\":%llu,\"last_write\":\"",
+		    (unsigned long long)e->size);
+		sb_add_time(&b, e->mtime);
+		sb_puts(&b, "\",");
+		json_str(&b, "reason", reason);
+		sb_puts(&b, "}");
+		put(OUT_STDOUT, &b);
+		break;
+	}
+	if (strcmp(status, "young") != 0)
+		put_log(&line);
+	sb_free(&b);
+	sb_free(&path);
+	sb_free(&line);
+}
+
+static void
+counts_text(struct sbuf *b, const struct counts *n)
+{
+	unsigned long files = counts_files(n);
+
+	sb_printf(b, "%lu .mmp file%s", files, files == 1 ? "" : "s");
+}
+
+static void
+counts_rest(struct sbuf *b, const struct counts *n)
+{
+	sb_printf(b, "%lu %s, %lu locked, %lu read-only, %lu skipped, "
+	    "%lu error%s", n->done, st.o->delete ? "deleted" : "unlocked",
+	    n->locked, n->readonly, n->skipped, n->errors,
+	    n->errors == 1 ? "" : "s");
+	if (st.o->older_than >= 0)
+		sb_printf(b, ", %lu young", n->young);
+}
+
+void
+rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
+{
+	struct sbuf b = { 0 }, line = { 0 };
+
+	progress_clear();
+	if (st.o->format == FMT_JSON) {
+		sb_puts(&b, "],");
+		json_str(&b, "error", error);
+		sb_puts(&b, "}");
+		put(OUT_STDOUT, &b);
+	}
+	if (error != NULL)
+		sb_puts(&line, "error     "), sb_add_display(&line, c->path),
+		    sb_printf(&line, "  (%s)\n", error);
+	else {
+		sb_puts(&line, "summary   ");
+		sb_add_display(&line, c->path);
+		sb_puts(&line, ": ");
+		counts_text(&line, n);
+		sb_puts(&line, ": ");
+		counts_rest(&line, n);
+		sb_puts(&line, "\n");
+	}
+	put_log(&line);
+	sb_free(&b);
+	sb_free(&line);
+}
+
+void
+rep_progress(const struct counts *n, unsigned long seen)
+{
+	struct sbuf b = { 0 };
+	uint64_t now;
+
+	if (!st.progress_on)
+		return;
+	now = plat_ms();
+	if (st.progress_last != 0 && now - st.progress_last < PROGRESS_MS)
+		return;
+	st.progress_last = now ? now : 1;
+	sb_printf(&b, "\r%lu files seen, %lu %s, %lu locked", seen, n->done,
+	    st.o->delete ? "deleted" : "unlocked", n->locked);
+	if (b.len - 1 < st.progress_len)	/* cover a longer line */
+		sb_printf(&b, "%*s", (int)(st.progress_len - (b.len - 1)), "");
+	put(OUT_STDERR, &b);
+	st.progress_len = b.len - 1;
+	sb_free(&b);
+}
+
+void
+rep_end(const struct counts *total, unsigned long dirs, int status)
+{
+	struct sbuf b = { 0 }, line = { 0 };
+
+	progress_clear();
+	switch (st.o->format) {
+	case FMT_TEXT:
+		if (st.o->quiet || st.o->where)
+			break;
+		counts_text(&b, total);
+		sb_printf(&b, " in %lu director%s: ", dirs,
+		    dirs == 1 ? "y" : "ies");
+		counts_rest(&b, total);
+		sb_puts(&b, "\n");
+		break;
+	case FMT_CSV:
+		break;
+	case FMT_JSON:
+		sb_puts(&b, "]");
+		if (!st.o->where)
+			sb_printf(&b, ",\"summary\":{\"files\":%lu,"
+			    "\"directories\":%lu,\"%s\":%lu,\"locked\":%lu,"
+			    "\"read_only\":%lu,\"skipped\":%lu,\"errors\":%lu,"
+			    "\"young\":%lu}", counts_files(total), dirs,
+			    st.o->delete ? "deleted" : "unlocked", total->done,
+			    total->locked, total->readonly, total->skipped,
+			    total->errors, total->young);
+		sb_printf(&b, ",\"exit_status\":%d}\n", status);
+		break;
+	}
+	put(OUT_STDOUT, &b);
+	if (!st.o->where) {
+		sb_printf(&line, "finished  exit status %d\n", status);
+		put_log(&line);
+	}
+	sb_free(&b);
+	sb_free(&line);
 }
 
 void
@@ -72,25 +384,12 @@ out_err(const char *text)
 }
 
 void
-out_line(const char *fmt, ...)
-{
-	struct sbuf b = { 0 };
-	va_list ap;
-
-	va_start(ap, fmt);
-	sb_vprintf(&b, fmt, ap);
-	va_end(ap);
-	sb_puts(&b, "\n");
-	put(OUT_STDOUT, &b);
-	sb_free(&b);
-}
-
-void
 warnmsg(const char *fmt, ...)
 {
 	struct sbuf b = { 0 };
 	va_list ap;
 
+	progress_clear();
 	sb_puts(&b, "mmpclean: ");
 	va_start(ap, fmt);
 	sb_vprintf(&b, fmt, ap);
@@ -101,19 +400,25 @@ warnmsg(const char *fmt, ...)
 }
 
 int
+out_failed(void)
+{
+	return st.stdout_failed || st.log_failed ? EXIT_FAILED : EXIT_CLEAN;
+}
+
+int
 out_finish(void)
 {
-	if (!stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
-		stdout_failed = 1;
+	int failed;
+
+	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
+		st.stdout_failed = 1;
 		warnmsg("cannot write to standard output: %s",
 		    plat_lasterror());
 	}
 	plat_flush(OUT_STDERR);
-	return stdout_failed ? EXIT_FAILED : EXIT_CLEAN;
-}
-
-void
-out_reset(void)
-{
-	stdout_failed = 0;
+	if (st.log != NULL)
+		plat_log_close(st.log);
+	failed = st.stdout_failed || st.log_failed;
+	memset(&st, 0, sizeof(st));
+	return failed ? EXIT_FAILED : EXIT_CLEAN;
 }

@@ -88,6 +88,17 @@ int64_t plat_time(void);
 uint64_t plat_ms(void);
 void plat_sleep_ms(unsigned ms);
 
+/*
+ * An append-only log: created if missing, never truncated; each write is
+ * one atomic append, so runs that log at once do not tear each other's
+ * lines.  path is absolute.
+ */
+struct plat_log;
+enum pst plat_log_open(const char *path, struct plat_log **lp);
+enum pst plat_log_write(struct plat_log *l, const char *utf8, size_t len);
+void plat_log_close(struct plat_log *l);
+unsigned long plat_pid(void);
+
 /* Output.  A console gets UTF-16 (WriteConsoleW), anything else UTF-8. */
 enum plat_stream { OUT_STDOUT, OUT_STDERR };
 enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);

@@ -17,24 +17,29 @@
  */
 #define RECHECK_MAX 65536
 
+struct later {
+	char *name;
+	unsigned attrs;
+	uint64_t size;
+	int64_t mtime;
+};
+
 struct scan {
+	struct run *r;
 	const struct opts *o;
 	const struct cand *c;
 	struct plat_dir *d;
-	struct counts *cnt;
-	struct later {
-		char *name;
-		unsigned attrs;
-	} *locked;
+	struct counts n;	/* this directory's */
+	unsigned long seen;
+	struct later *locked;
 	size_t nlocked, caplocked;
 };
 
-static void
-show(const struct scan *s, const char *status, const char *name,
-    const char *reason, int problem)
+unsigned long
+counts_files(const struct counts *c)
 {
-	if (!s->o->quiet || problem)
-		out_file(status, s->c->path, name, reason);
+	return c->done + c->locked + c->readonly + c->skipped + c->errors +
+	    c->young;
 }
 
 static const char *
@@ -47,6 +52,11 @@ why(enum pst st)
 		return "Windows cannot open a file of this name";
 	case PST_NOMEM:
 		return "out of memory";
+	case PST_NOTFOUND:
+	case PST_GONE:
+		return "no such directory";
+	case PST_NOTDIR:
+		return "not a directory";
 	case PST_IO:
 		return plat_lasterror();
 	default:
@@ -56,7 +66,7 @@ why(enum pst st)
 
 /* Keeps a locked file for a second look; false when there is no room. */
 static int
-defer(struct scan *s, const char *name, unsigned attrs)
+defer(struct scan *s, const struct plat_entry *e)
 {
 	struct later *v;
 	size_t cap;
@@ -70,75 +80,88 @@ defer(struct scan *s, const char *name, unsigned attrs)
 		s->locked = v;
 		s->caplocked = cap;
 	}
-	if ((s->locked[s->nlocked].name = xstrdup(name)) == NULL)
+	v = &s->locked[s->nlocked];
+	if ((v->name = xstrdup(e->name)) == NULL)
 		return 0;
-	s->locked[s->nlocked++].attrs = attrs;
+	v->attrs = e->attrs;
+	v->size = e->size;
+	v->mtime = e->mtime;
+	s->nlocked++;
 	return 1;
+}
+
+static void
+note(const struct scan *s, const char *name, const char *what)
+{
+	struct sbuf b = { 0 };
+
+	if (!s->o->verbose)
+		return;
+	sb_add_display(&b, s->c->path);
+	sb_puts(&b, s->c->path[strlen(s->c->path) - 1] == '\\' ? "" : "\\");
+	sb_add_display(&b, name);
+	warnmsg("'%s' %s", b.s ? b.s : "", what);
+	sb_free(&b);
 }
 
 /* Records what happened to one file.  `last` is false on a first look. */
 static void
-outcome(struct scan *s, const char *name, unsigned attrs, enum pst st,
-    int last)
+outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 {
-	const char *done = s->o->delete ? "deleted" : "unlocked";
-
 	switch (st) {
 	case PST_OK:
-		s->cnt->done++;
-		show(s, done, name, NULL, 0);
+		s->n.done++;
+		rep_file(s->c, s->o->delete ? "deleted" : "unlocked", e, NULL,
+		    0);
 		break;
 	case PST_LOCKED:
-		if (!last && defer(s, name, attrs))
+		if (!last && defer(s, e))
 			break;
-		s->cnt->locked++;
-		show(s, "locked", name, NULL, 0);
+		s->n.locked++;
+		rep_file(s->c, "locked", e, NULL, 0);
 		break;
 	case PST_GONE:
+		note(s, e->name, "vanished since it was listed");
+		break;
 	case PST_ISDIR:
-		/* gone since the listing, or no longer a file: not ours */
-		if (s->o->verbose)
-			show(s, "vanished", name, st == PST_GONE ?
-			    "deleted or renamed since it was listed" :
-			    "now a directory", 0);
+		note(s, e->name, "is now a directory; ignored");
 		break;
 	case PST_READONLY:
-		s->cnt->readonly++;
-		show(s, "read-only", name,
+		s->n.readonly++;
+		rep_file(s->c, "read-only", e,
 		    "read-only attribute; --force deletes it", 1);
 		break;
 	case PST_LINK:
-		s->cnt->skipped++;
-		show(s, "skipped", name, "a link or reparse point, not a "
+		s->n.skipped++;
+		rep_file(s->c, "skipped", e, "a link or reparse point, not a "
 		    "plain file in this directory; left alone", 1);
 		break;
 	default:
-		s->cnt->errors++;
-		show(s, "error", name, why(st), 1);
+		s->n.errors++;
+		rep_file(s->c, "error", e, why(st), 1);
 		break;
 	}
 }
 
 /* Probes, or deletes, one exact *.mmp entry of the directory. */
 static void
-act(struct scan *s, const char *name, unsigned attrs, int last)
+act(struct scan *s, const struct plat_entry *e, int last)
 {
 	enum pst st;
 
-	if (attrs & PLAT_A_LINK) {
-		outcome(s, name, attrs, PST_LINK, 1);
+	if (e->attrs & PLAT_A_LINK) {
+		outcome(s, e, PST_LINK, 1);
 		return;
 	}
 	/* read-only: find out whether it is locked too, delete nothing */
-	if ((attrs & PLAT_A_READONLY) && !s->o->force) {
-		st = plat_file(s->d, name, ACT_PROBE, 0);
-		outcome(s, name, attrs, st == PST_OK ? PST_READONLY : st,
-		    last);
+	if ((e->attrs & PLAT_A_READONLY) && !s->o->force) {
+		st = plat_file(s->d, e->name, ACT_PROBE, 0);
+		outcome(s, e, st == PST_OK ? PST_READONLY : st, last);
 		return;
 	}
-	st = plat_file(s->d, name, s->o->delete ? ACT_DELETE : ACT_PROBE,
+	st = plat_file(s->d, e->name, s->o->delete ? ACT_DELETE : ACT_PROBE,
 	    s->o->force ? PLAT_F_FORCE : 0);
-	outcome(s, name, attrs, st, last);
+	outcome(s, e, st, last);
 }
 
 static void
@@ -147,11 +170,18 @@ one(struct scan *s, const struct plat_entry *e)
 	if (!name_is_mmp(e->name))
 		return;		/* an 8.3 name matched the pattern */
 	if (e->attrs & PLAT_A_DIR) {
-		if (s->o->verbose)
-			show(s, "ignored", e->name, "a directory", 0);
+		note(s, e->name, "is a directory; ignored");
 		return;
 	}
-	act(s, e->name, e->attrs, 0);
+	s->seen++;
+	/* never the last-access time: NTFS stopped keeping it up to date */
+	if (s->o->older_than >= 0 && s->r->now - e->mtime <= s->o->older_than) {
+		s->n.young++;
+		rep_file(s->c, "young", e, NULL, 0);
+		return;
+	}
+	act(s, e, 0);
+	rep_progress(&s->n, s->seen);
 }
 
 static enum pst
@@ -159,86 +189,97 @@ dir_open(struct scan *s)
 {
 	struct plat_dirid id;
 	struct plat_dirid *seen;
+	struct run *r = s->r;
 	enum pst st;
 
 	if ((st = plat_dir_open(s->c->path, &s->d, &id)) != PST_OK)
 		return st;
-	for (size_t i = 0; i < s->cnt->nseen; i++)
-		if (s->cnt->seen[i].volume == id.volume &&
-		    s->cnt->seen[i].file == id.file) {
+	for (size_t i = 0; i < r->nseen; i++)
+		if (r->seen[i].volume == id.volume &&
+		    r->seen[i].file == id.file) {
 			plat_dir_close(s->d);
-			s->d = NULL;
 			return PST_END;	/* the same directory by another name */
 		}
-	seen = realloc(s->cnt->seen, (s->cnt->nseen + 1) * sizeof(*seen));
-	if (seen == NULL) {
+	if ((seen = realloc(r->seen, (r->nseen + 1) * sizeof(*seen))) == NULL) {
 		plat_dir_close(s->d);
 		return PST_NOMEM;
 	}
-	s->cnt->seen = seen;
-	seen[s->cnt->nseen++] = id;
+	r->seen = seen;
+	seen[r->nseen++] = id;
 	return PST_OK;
 }
 
-int
-scan_dir(const struct opts *o, const struct cand *c, struct counts *cnt)
+static void
+add(struct counts *to, const struct counts *n)
 {
-	struct scan s = { o, c, NULL, cnt, NULL, 0, 0 };
+	to->done += n->done;
+	to->locked += n->locked;
+	to->readonly += n->readonly;
+	to->skipped += n->skipped;
+	to->errors += n->errors;
+	to->young += n->young;
+}
+
+int
+scan_dir(struct run *r, const struct cand *c)
+{
+	struct scan s = { .r = r, .o = r->o, .c = c };
+	struct sbuf msg = { 0 };
 	struct plat_entry e;
 	uint64_t t0 = plat_ms();
 	char *src = src_describe(c->src);
-	const char *reason;
 	enum pst st;
 	int ret = EXIT_CLEAN;
 
-	switch ((st = dir_open(&s))) {
-	case PST_OK:
-		break;
-	case PST_END:
-		if (o->verbose)
+	if ((st = dir_open(&s)) == PST_END) {
+		if (s.o->verbose)
 			warnmsg("'%s' (%s) is a directory already scanned",
 			    c->path, src ? src : "");
 		free(src);
 		return EXIT_CLEAN;
-	case PST_NOTFOUND:
-	case PST_GONE:
-		reason = "no such directory";
-		goto fail;
-	case PST_NOTDIR:
-		reason = "not a directory";
-		goto fail;
-	default:
-		reason = why(st);
-	fail:
+	}
+	rep_dir_begin(c);
+	if (st != PST_OK) {
 		if (c->src & (SRC_REG64 | SRC_REG32))
-			warnmsg("cannot open directory '%s' named by registry "
-			    "value 'HKLM\\%s\\%s' (%s): %s", c->path,
-			    profile_key, profile_value, src ? src : "", reason);
+			sb_printf(&msg, "cannot open directory '%s' named by "
+			    "registry value 'HKLM\\%s\\%s' (%s): %s", c->path,
+			    profile_key, profile_value, src ? src : "", why(st));
 		else
-			warnmsg("cannot open directory '%s' (%s): %s", c->path,
-			    src ? src : "", reason);
+			sb_printf(&msg, "cannot open directory '%s' (%s): %s",
+			    c->path, src ? src : "", why(st));
+		warnmsg("%s", msg.s ? msg.s : "out of memory");
+		rep_dir_end(c, msg.s ? msg.s : "out of memory", &s.n);
+		sb_free(&msg);
 		free(src);
 		return EXIT_NODIR;
 	}
-	if (o->verbose)
+	if (s.o->verbose)
 		warnmsg("scanning '%s' (%s)", c->path, src ? src : "");
 	free(src);
-	cnt->dirs++;
+	r->dirs++;
 
 	while ((st = plat_dir_next(s.d, &e)) == PST_OK)
 		one(&s, &e);
 	if (st != PST_END) {
-		warnmsg("cannot list directory '%s': %s", c->path, why(st));
+		sb_printf(&msg, "cannot list directory '%s': %s", c->path,
+		    why(st));
+		warnmsg("%s", msg.s ? msg.s : "out of memory");
 		ret = EXIT_NODIR;
 	}
 	for (size_t i = 0; i < s.nlocked; i++) {
-		act(&s, s.locked[i].name, s.locked[i].attrs, 1);
+		struct plat_entry le = { s.locked[i].name, s.locked[i].attrs,
+		    s.locked[i].size, s.locked[i].mtime };
+
+		act(&s, &le, 1);
 		free(s.locked[i].name);
 	}
 	free(s.locked);
 	plat_dir_close(s.d);
-	if (o->verbose)
-		warnmsg("'%s' done in %lu ms", c->path,
-		    (unsigned long)(plat_ms() - t0));
+	rep_dir_end(c, msg.s, &s.n);
+	sb_free(&msg);
+	add(&r->total, &s.n);
+	if (s.o->verbose)
+		warnmsg("'%s': %lu .mmp files in %lu ms", c->path,
+		    counts_files(&s.n), (unsigned long)(plat_ms() - t0));
 	return ret;
 }

@@ -37,7 +37,8 @@ sb_add(struct sbuf *b, const char *s, size_t n)
 	sb_grow(b, n);
 	if (b->oom)
 		return;
-	memcpy(b->s + b->len, s, n);
+	if (n > 0)
+		memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
 }
@@ -144,6 +145,74 @@ sb_add_display(struct sbuf *b, const char *name)
 		else
 			sb_add(b, (const char *)s, n), s += n;
 	}
+}
+
+/*
+ * A JSON string body.  Unpaired surrogates stay what they are, as \uD800:
+ * JSON can say it, and PowerShell's ConvertFrom-Json reads it back.
+ */
+void
+sb_add_json(struct sbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned long cp;
+	size_t n;
+
+	while (*s != '\0') {
+		n = utf8_decode(s, &cp);
+		if (n == 0)
+			sb_puts(b, "\\ufffd"), s++;
+		else if (cp == '"' || cp == '\\')
+			sb_printf(b, "\\%c", (int)cp), s++;
+		else if (cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			sb_printf(b, "\\u%04lx", cp), s += n;
+		else
+			sb_add(b, (const char *)s, n), s += n;
+	}
+}
+
+/* An RFC 4180 field, quoted only when it has to be. */
+void
+sb_add_csv(struct sbuf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		sb_puts(b, s);
+		return;
+	}
+	sb_puts(b, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			sb_puts(b, "\"");	/* a quote is doubled */
+		sb_add(b, s, 1);
+	}
+	sb_puts(b, "\"");
+}
+
+/* ISO 8601 UTC, "2026-11-23T13:45:01Z", from seconds since 1970. */
+void
+sb_add_time(struct sbuf *b, int64_t t)
+{
+	int64_t days = t / 86400, secs = t % 86400, y, era, yoe, doy, mp;
+	unsigned doe, d, m;
+
+	if (secs < 0)
+		secs += 86400, days--;
+	/* days to civil date; H. Hinnant's algorithm */
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (unsigned)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	if (m <= 2)
+		y++;
+	sb_printf(b, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
+	    (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+	    (unsigned)(secs % 60));
 }
 
 static int

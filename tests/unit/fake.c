@@ -15,6 +15,7 @@ struct ffile {
 	int locked;
 	enum pst fail;
 	int vanish, deleted, opens;
+	int64_t mtime;
 };
 struct fdir {
 	char path[256];
@@ -39,9 +40,13 @@ static struct {
 	char *env[16][2];
 	int nenv;
 	char windir[256];
-	struct sbuf out, err;
+	struct sbuf out, err, log;
 	int out_fail;
 	size_t open_dirs;
+	enum pst log_open;
+	int log_write_fail, log_open_now;
+	int console_out, console_err;
+	uint64_t ms, tick;
 } w;
 
 void
@@ -53,6 +58,7 @@ fake_reset(void)
 		free(w.env[i][0]), free(w.env[i][1]);
 	sb_free(&w.out);
 	sb_free(&w.err);
+	sb_free(&w.log);
 	memset(&w, 0, sizeof(w));
 	strcpy(w.windir, "C:\\WINDOWS");
 }
@@ -157,6 +163,7 @@ fake_file(const char *dir, const char *name, unsigned attrs)
 	d = find_dir(dir, 1);
 	strcpy(d->f[d->n].name, name);
 	d->f[d->n].attrs = attrs;
+	d->f[d->n].mtime = 1700000000 - 86400;
 	d->n++;
 }
 
@@ -214,6 +221,38 @@ void
 fake_out_fail(int fail)
 {
 	w.out_fail = fail;
+}
+
+const char *
+fake_log(void)
+{
+	return w.log.s ? w.log.s : "";
+}
+
+void
+fake_log_fail(enum pst open_st, int write_fail)
+{
+	w.log_open = open_st;
+	w.log_write_fail = write_fail;
+}
+
+void
+fake_console(int out, int err)
+{
+	w.console_out = out;
+	w.console_err = err;
+}
+
+void
+fake_set_mtime(const char *dir, const char *name, int64_t mtime)
+{
+	find_file(dir, name)->mtime = mtime;
+}
+
+void
+fake_tick(uint64_t ms_per_call)
+{
+	w.tick = ms_per_call;
 }
 
 int
@@ -313,7 +352,7 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 		e->name = f->name;
 		e->attrs = f->attrs;
 		e->size = 100;
-		e->mtime = 1700000000;
+		e->mtime = f->mtime;
 		return PST_OK;
 	}
 }
@@ -362,7 +401,47 @@ plat_time(void)
 uint64_t
 plat_ms(void)
 {
-	return 0;
+	return w.ms += w.tick;
+}
+
+struct plat_log {
+	int unused;
+};
+
+enum pst
+plat_log_open(const char *path, struct plat_log **lp)
+{
+	static struct plat_log one;
+
+	(void)path;
+	if (w.log_open != PST_OK)
+		return w.log_open;
+	w.log_open_now = 1;
+	*lp = &one;
+	return PST_OK;
+}
+
+enum pst
+plat_log_write(struct plat_log *l, const char *utf8, size_t len)
+{
+	(void)l;
+	if (w.log_write_fail)
+		return PST_IO;
+	sb_add(&w.log, utf8, len);
+	return PST_OK;
+}
+
+void
+plat_log_close(struct plat_log *l)
+{
+	(void)l;
+	w.log_open_now = 0;
+}
+
+unsigned long
+plat_pid(void)
+{
+	return 4242;
 }
 
 void
@@ -389,6 +468,5 @@ plat_flush(enum plat_stream s)
 int
 plat_isconsole(enum plat_stream s)
 {
-	(void)s;
-	return 0;
+	return s == OUT_STDOUT ? w.console_out : w.console_err;
 }

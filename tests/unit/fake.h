@@ -33,6 +33,13 @@ const char *fake_out(void);
 const char *fake_err(void);
 void fake_out_fail(int fail);
 
+/* The --log file: its text, and failures to open or to write it. */
+const char *fake_log(void);
+void fake_log_fail(enum pst open_st, int write_fail);
+void fake_console(int out, int err);
+void fake_set_mtime(const char *dir, const char *name, int64_t mtime);
+void fake_tick(uint64_t ms_per_call);
+
 int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
 
 #endif
