@@ -998,6 +998,31 @@ t_registry_same_directory_scanned_once(void **state)
 	expect_summary(r, 1, ".mmp file");
 }
 
+/* The same directory through a symlinked alias: scanned once, by identity. */
+static void
+t_alias_of_directory_scanned_once(void **state)
+{
+	struct fx *f = *state;
+	char alias[PATH_MAX], walias[PATH_MAX];
+	struct run *r;
+
+	mkfile(U(f, "a.mmp"));
+	fmt(alias, sizeof alias, "%s/alias", f->uout);
+	fmt(walias, sizeof walias, "%s\\alias", f->wout);
+	if (symlink(f->udir, alias) != 0)
+		fail_msg("symlink: %s", strerror(errno));
+
+	r = MM(f, "--dir", f->wdir, "--dir", walias);
+	expect_exit(r, 0);
+	expect_line(r, "unlocked", W(f, "a.mmp"));
+	if (count_status(r->out, "unlocked") != 1) {
+		dump(r);
+		fail_msg("a.mmp should be listed once");
+	}
+	expect_summary(r, 1, ".mmp file");
+	expect_summary(r, 1, "director");
+}
+
 static void
 t_registry_expand_sz(void **state)
 {
@@ -1237,6 +1262,26 @@ t_registry_empty_warns_uses_windows_dir(void **state)
 }
 
 static void
+t_registry_unicode_directory(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+
+	mkdir_p(U(f, "Каталог"));
+	mkfile(U(f, "Каталог/файл.mmp"));
+	reg_set(f, 64, "REG_SZ", W(f, "Каталог"));
+
+	r = MM(f, "--where");
+	expect_exit(r, 0);
+	expect_where(r, W(f, "Каталог"), "registry, 64-bit view");
+
+	r = MM(f, "--delete");
+	expect_exit(r, 0);
+	expect_line(r, "deleted", W(f, "Каталог/файл.mmp"));
+	expect_gone(U(f, "Каталог/файл.mmp"));
+}
+
+static void
 t_registry_path_with_spaces(void **state)
 {
 	struct fx *f = *state;
@@ -1452,6 +1497,32 @@ t_symlink_target_survives(void **state)
 	expect_exists(target);
 	expect_exists(U(f, "x.mmp"));
 	expect_gone(U(f, "a.mmp"));
+}
+
+/* A symlink named like a .mmp file that leads to a directory: no recursion. */
+static void
+t_symlinked_directory_untouched(void **state)
+{
+	struct fx *f = *state;
+	char tdir[PATH_MAX], inner[PATH_MAX];
+	struct run *r;
+
+	fmt(tdir, sizeof tdir, "%s/tdir", f->uout);
+	fmt(inner, sizeof inner, "%s/inner.mmp", tdir);
+	mkdir_p(tdir);
+	mkfile(inner);
+	if (symlink(tdir, U(f, "sd.mmp")) != 0)
+		fail_msg("symlink: %s", strerror(errno));
+
+	r = MM(f, "--delete", "--dir", f->wdir);
+	if (r->status != 0 && r->status != 2) {
+		dump(r);
+		fail_msg("exit status %d, expected 0 or 2", r->status);
+	}
+	expect_exists(inner);
+	expect_exists(tdir);
+	expect_exists(U(f, "sd.mmp"));
+	expect_no_line(r, W(f, "sd.mmp/inner.mmp"));
 }
 
 static void
@@ -1778,7 +1849,11 @@ group_setup(void **state)
 	for (int i = 0; i < 2; i++)
 		if ((slash = strrchr(root, '/')) != NULL)
 			*slash = '\0';
-	fmt(g_exe, sizeof g_exe, "%s/build/mmpclean.exe", root);
+	/* MMPCLEAN_EXE: run the suite against another build. */
+	if (getenv("MMPCLEAN_EXE") != NULL)
+		fmt(g_exe, sizeof g_exe, "%s", getenv("MMPCLEAN_EXE"));
+	else
+		fmt(g_exe, sizeof g_exe, "%s/build/mmpclean.exe", root);
 	fmt(g_holdlock, sizeof g_holdlock, "%s/build/holdlock.exe", root);
 	for (const char *p = g_exe; p != NULL; p = p == g_exe ? g_holdlock : NULL)
 		if (access(p, R_OK) != 0) {
@@ -1850,6 +1925,7 @@ main(void)
 		T(t_registry_32bit_view_when_64_absent),
 		T(t_registry_both_views_scanned),
 		T(t_registry_same_directory_scanned_once),
+		T(t_alias_of_directory_scanned_once),
 		T(t_registry_expand_sz),
 		T(t_registry_absent_uses_windows_dir),
 		T(t_all_covers_value_and_windows_dir),
@@ -1862,6 +1938,7 @@ main(void)
 		T(t_registry_missing_directory_exit3),
 		T(t_registry_names_a_file_exit3),
 		T(t_registry_empty_warns_uses_windows_dir),
+		T(t_registry_unicode_directory),
 		T(t_registry_path_with_spaces),
 		T(t_dir_missing_exit3),
 		T(t_dir_repeatable),
@@ -1874,6 +1951,7 @@ main(void)
 		T(t_output_failure_exit2),
 		T(t_unicode_names_utf8),
 		T(t_symlink_target_survives),
+		T(t_symlinked_directory_untouched),
 		T(t_hardlink_other_name_survives),
 		T(t_odd_names_do_not_crash),
 		T(t_long_path_over_max_path),
