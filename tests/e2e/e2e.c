@@ -622,7 +622,7 @@ hold(struct fx *f, const char *share, const char *access,
 	const char *argv[2100];
 	char wready[PATH_MAX];
 	struct holder *h = NULL;
-	size_t n = 0;
+	size_t n = 0, first;
 	int slot, p[2], devnull = -1;
 	uint64_t end;
 
@@ -648,6 +648,7 @@ hold(struct fx *f, const char *share, const char *access,
 		argv[n++] = "--access";
 		argv[n++] = access;
 	}
+	first = n;
 	for (; *rels != NULL && n < 2099; rels++)
 		if ((argv[n++] = strdup(W(f, *rels))) == NULL)
 			abort();
@@ -657,7 +658,7 @@ hold(struct fx *f, const char *share, const char *access,
 	    (devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
 		fail_msg("holder set-up: %s", strerror(errno));
 	h->pid = spawn(argv, NULL, p[0], devnull, h->errfd);
-	for (size_t i = 3 + 2 * (share != NULL) + 2 * (access != NULL); i < n; i++)
+	for (size_t i = first; i < n; i++)
 		free((char *)argv[i]);
 	close(p[0]);
 	close(devnull);
@@ -712,15 +713,21 @@ release(struct fx *f, int slot)
 
 /* ---- fixtures ---- */
 
-/* A file in C:\windows, removed again by the teardown; returns its Unix path. */
+/*
+ * Creates C:\windows\e2e-<test>.mmp, removed again by the teardown, and
+ * returns its Windows path.
+ */
 static const char *
-win_file(struct fx *f, const char *name)
+win_file(struct fx *f)
 {
+	char *w = ring();
+
 	if (f->nclean == MAXCLEAN)
 		fail_msg("too many clean-up paths");
-	fmt(f->clean[f->nclean], PATH_MAX, "%s/%s", g_windir, name);
-	mkfile(f->clean[f->nclean]);
-	return f->clean[f->nclean++];
+	fmt(f->clean[f->nclean], PATH_MAX, "%s/e2e-%s.mmp", g_windir, f->name);
+	mkfile(f->clean[f->nclean++]);
+	fmt(w, PATH_MAX, "C:\\windows\\e2e-%s.mmp", f->name);
+	return w;
 }
 
 /* A directory under C:\windows, likewise. */
@@ -1027,18 +1034,14 @@ static void
 t_registry_expand_sz(void **state)
 {
 	struct fx *f = *state;
-	char name[128], value[256], want[256];
+	char name[128], value[256], want[256], file[PATH_MAX];
 	struct run *r;
 
 	fmt(name, sizeof name, "e2e-%s", f->name);
 	fmt(value, sizeof value, "%%SystemRoot%%\\%s", name);
 	fmt(want, sizeof want, "C:\\windows\\%s\\a.mmp", name);
-	{
-		char p[PATH_MAX];
-
-		fmt(p, sizeof p, "%s/a.mmp", win_dir(f, name));
-		mkfile(p);
-	}
+	fmt(file, sizeof file, "%s/a.mmp", win_dir(f, name));
+	mkfile(file);
 	reg_set(f, 64, "REG_EXPAND_SZ", value);
 
 	r = MM0(f);
@@ -1054,11 +1057,9 @@ static void
 t_registry_absent_uses_windows_dir(void **state)
 {
 	struct fx *f = *state;
-	char want[256];
+	const char *want = win_file(f);
 	struct run *r;
 
-	fmt(want, sizeof want, "C:\\windows\\e2e-%s.mmp", f->name);
-	win_file(f, want + 11);
 
 	r = MM0(f);
 	expect_exit(r, 0);
@@ -1078,12 +1079,10 @@ static void
 t_all_covers_value_and_windows_dir(void **state)
 {
 	struct fx *f = *state;
-	char want[256];
+	const char *want = win_file(f);
 	struct run *r;
 
 	mkfile(U(f, "a.mmp"));
-	fmt(want, sizeof want, "C:\\windows\\e2e-%s.mmp", f->name);
-	win_file(f, want + 11);
 	reg_set(f, 64, "REG_SZ", f->wdir);
 
 	r = MM0(f);
@@ -1102,11 +1101,9 @@ static void
 t_all_scans_each_directory_once(void **state)
 {
 	struct fx *f = *state;
-	char want[256];
+	const char *want = win_file(f);
 	struct run *r;
 
-	fmt(want, sizeof want, "C:\\windows\\e2e-%s.mmp", f->name);
-	win_file(f, want + 11);
 	reg_set(f, 64, "REG_SZ", "C:\\WINDOWS");
 
 	r = MM(f, "--all");
@@ -1247,11 +1244,9 @@ static void
 t_registry_empty_warns_uses_windows_dir(void **state)
 {
 	struct fx *f = *state;
-	char want[256];
+	const char *want = win_file(f);
 	struct run *r;
 
-	fmt(want, sizeof want, "C:\\windows\\e2e-%s.mmp", f->name);
-	win_file(f, want + 11);
 	reg_set(f, 64, "REG_SZ", "");
 
 	r = MM0(f);
