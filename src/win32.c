@@ -37,14 +37,19 @@ struct disposition_ex {
 	ULONG flags;
 };
 
-#define SETTABLE_ATTRS	(FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | \
+#define SETTABLE_ATTRS \
+	(FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | \
 	FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE | \
 	FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_OFFLINE | \
 	FILE_ATTRIBUTE_NOT_CONTENT_INDEXED)
 
 #define LISTBUF		(64 * 1024)
-#define MAXNAME		32767		/* UTF-16 units in a UNICODE_STRING */
+/* The most UTF-16 units a UNICODE_STRING holds. */
+#define MAXNAME		32767
 #define FILETIME_1970	116444736000000000LL
+
+static enum pst fail_text(enum pst, const char *);
+static enum pst nomem(void);
 
 /*
  * WTF-8.  One code point per call.  Returns the length of the sequence at s,
@@ -126,6 +131,33 @@ u8_to_w(const char *s8, size_t n, WCHAR *w, size_t *nw)
 	return 0;
 }
 
+/* Writes cp's WTF-8 bytes to s unless it is NULL; returns their number. */
+static size_t
+put8(unsigned char *s, uint32_t cp)
+{
+	unsigned char b[4];
+	size_t n, i;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xC0 | cp >> 6);
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xE0 | cp >> 12);
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xF0 | cp >> 18);
+		n = 4;
+	}
+	for (i = n - 1; i > 0; i--, cp >>= 6)
+		b[i] = (unsigned char)(0x80 | (cp & 0x3F));
+	if (s != NULL)
+		memcpy(s, b, n);
+	return n;
+}
+
 /* UTF-16 (possibly ill-formed) to WTF-8; never fails.  Like u8_to_w. */
 static size_t
 w_to_u8(const WCHAR *w, size_t n, char *s8)
@@ -138,35 +170,11 @@ w_to_u8(const WCHAR *w, size_t n, char *s8)
 		cp = w[i];
 		if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n &&
 		    w[i + 1] >= 0xDC00 && w[i + 1] <= 0xDFFF) {
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (w[i + 1] - 0xDC00);
+			cp = 0x10000 + ((cp - 0xD800) << 10) +
+			    (w[i + 1] - 0xDC00u);
 			i++;
 		}
-		if (cp < 0x80) {
-			if (s != NULL)
-				s[o] = (unsigned char)cp;
-			o += 1;
-		} else if (cp < 0x800) {
-			if (s != NULL) {
-				s[o] = (unsigned char)(0xC0 | cp >> 6);
-				s[o + 1] = (unsigned char)(0x80 | (cp & 0x3F));
-			}
-			o += 2;
-		} else if (cp < 0x10000) {
-			if (s != NULL) {
-				s[o] = (unsigned char)(0xE0 | cp >> 12);
-				s[o + 1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-				s[o + 2] = (unsigned char)(0x80 | (cp & 0x3F));
-			}
-			o += 3;
-		} else {
-			if (s != NULL) {
-				s[o] = (unsigned char)(0xF0 | cp >> 18);
-				s[o + 1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-				s[o + 2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-				s[o + 3] = (unsigned char)(0x80 | (cp & 0x3F));
-			}
-			o += 4;
-		}
+		o += put8(s != NULL ? s + o : NULL, cp);
 	}
 	return o;
 }
@@ -192,9 +200,9 @@ u8_to_w_dup(const char *s, WCHAR **w, size_t *nw)
 
 	*w = NULL;
 	if (u8_to_w(s, n, NULL, &len) != 0 || len > MAXNAME)
-		return PST_BADNAME;
+		return fail_text(PST_BADNAME, "invalid UTF-8 or too long");
 	if ((*w = malloc((len + 1) * sizeof(WCHAR))) == NULL)
-		return PST_NOMEM;
+		return nomem();
 	u8_to_w(s, n, *w, &len);
 	(*w)[len] = L'\0';
 	if (nw != NULL)
@@ -229,6 +237,12 @@ fail_text(enum pst r, const char *text)
 	lasterr.src = E_TEXT;
 	lasterr.text = text;
 	return r;
+}
+
+static enum pst
+nomem(void)
+{
+	return fail_text(PST_NOMEM, "out of memory");
 }
 
 /* The one place where Win32 and NT codes become outcomes. */
@@ -266,7 +280,7 @@ oserr(enum esrc src, unsigned long code, enum ectx ctx)
 			return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
 		case STATUS_NO_MEMORY:
 		case STATUS_INSUFFICIENT_RESOURCES:
-			return PST_NOMEM;
+			return nomem();
 		default:
 			return PST_IO;
 		}
@@ -295,7 +309,7 @@ oserr(enum esrc src, unsigned long code, enum ectx ctx)
 		return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
 	case ERROR_NOT_ENOUGH_MEMORY:
 	case ERROR_OUTOFMEMORY:
-		return PST_NOMEM;
+		return nomem();
 	default:
 		return PST_IO;
 	}
@@ -307,7 +321,6 @@ sysmsg(DWORD code, char *out, size_t cap)
 {
 	WCHAR w[512];
 	DWORD n;
-	size_t len;
 
 	out[0] = '\0';
 	n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |
@@ -318,7 +331,7 @@ sysmsg(DWORD code, char *out, size_t cap)
 	while (n > 0 && (w[n - 1] == L'\r' || w[n - 1] == L'\n' ||
 	    w[n - 1] == L' ' || w[n - 1] == L'.'))
 		n--;
-	while (n > 0 && (len = w_to_u8(w, n, NULL)) >= cap)
+	while (n > 0 && w_to_u8(w, n, NULL) >= cap)
 		n--;
 	if (n > 0 && w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF)
 		n--;
@@ -383,7 +396,7 @@ plat_reg_get(enum regview view, const char *key, const char *name,
 	/* The value may grow between calls; a few rounds settle it. */
 	for (tries = 0; ; tries++) {
 		if ((nb = realloc(buf, cb + 2 * sizeof(WCHAR))) == NULL) {
-			r = PST_NOMEM;
+			r = nomem();
 			goto out;
 		}
 		buf = nb;
@@ -410,7 +423,7 @@ plat_reg_get(enum regview view, const char *key, const char *name,
 	len = len > cb ? cb : len;
 	buf[len / sizeof(WCHAR)] = L'\0';
 	if ((out->data = w_to_u8_dup(buf, wcslen(buf))) == NULL) {
-		r = PST_NOMEM;
+		r = nomem();
 		goto out;
 	}
 	out->expand = type == REG_EXPAND_SZ;
@@ -435,7 +448,7 @@ plat_getenv(const char *name, char **value)
 		return r;
 	for (tries = 0; ; tries++) {
 		if ((nb = realloc(buf, cap * sizeof(WCHAR))) == NULL) {
-			r = PST_NOMEM;
+			r = nomem();
 			goto out;
 		}
 		buf = nb;
@@ -453,12 +466,13 @@ plat_getenv(const char *name, char **value)
 		if (n < cap)
 			break;
 		if (tries >= 8) {
-			r = fail_text(PST_IO, "environment variable keeps growing");
+			r = fail_text(PST_IO,
+			    "environment variable keeps growing");
 			goto out;
 		}
 		cap = n + 1;
 	}
-	r = (*value = w_to_u8_dup(buf, n)) == NULL ? PST_NOMEM : PST_OK;
+	r = (*value = w_to_u8_dup(buf, n)) == NULL ? nomem() : PST_OK;
 out:
 	free(wname);
 	free(buf);
@@ -477,7 +491,7 @@ plat_windows_dir(char **path)
 	for (tries = 0; ; tries++) {
 		if ((nb = realloc(buf, cap * sizeof(WCHAR))) == NULL) {
 			free(buf);
-			return PST_NOMEM;
+			return nomem();
 		}
 		buf = nb;
 		if ((n = GetSystemWindowsDirectoryW(buf, cap)) == 0) {
@@ -489,20 +503,21 @@ plat_windows_dir(char **path)
 			break;
 		if (tries >= 4 || n > MAXNAME) {
 			free(buf);
-			return fail_text(PST_IO, "Windows directory name too long");
+			return fail_text(PST_IO,
+			    "Windows directory name too long");
 		}
 		cap = n + 1;
 	}
 	*path = w_to_u8_dup(buf, n);
 	free(buf);
-	return *path == NULL ? PST_NOMEM : PST_OK;
+	return *path == NULL ? nomem() : PST_OK;
 }
 
 /* Directories. */
 struct plat_dir {
 	HANDLE h;
 	int started, noex;
-	unsigned char *list;	/* LISTBUF bytes of FILE_BOTH_DIR_INFORMATION */
+	unsigned char *list;	/* FILE_BOTH_DIR_INFORMATION records */
 	ULONG listlen, next;	/* valid bytes; offset of the next entry */
 	int more;		/* entries remain at list + next */
 	char *name8;		/* the current entry's WTF-8 name */
@@ -514,7 +529,8 @@ struct plat_dir {
 	ULONG infocap;
 };
 
-static int ex_missing;	/* FileDispositionInformationEx unknown to the OS */
+/* The OS does not know FileDispositionInformationEx (Wine 8, Windows < 10). */
+static int ex_missing;
 
 static int
 isslash(WCHAR c)
@@ -553,7 +569,7 @@ nt_path(const char *path, WCHAR **out, size_t *outlen)
 	    (wlen == 3 || isslash(w[3]))))) {
 		for (tries = 0; ; tries++) {
 			if ((nb = realloc(full, cap * sizeof(WCHAR))) == NULL) {
-				r = PST_NOMEM;
+				r = nomem();
 				goto out;
 			}
 			full = nb;
@@ -580,7 +596,10 @@ nt_path(const char *path, WCHAR **out, size_t *outlen)
 			goto out;
 	} else
 		goto out;
-	/* A bare "X:" names the volume device, not its root directory. */
+	/*
+	 * No trailing backslash except a root's; and a bare "X:" would name
+	 * the volume device, so it gets one.
+	 */
 	while (rlen > 3 && rest[rlen - 1] == L'\\')
 		rlen--;
 	plen = wcslen(prefix);
@@ -588,7 +607,7 @@ nt_path(const char *path, WCHAR **out, size_t *outlen)
 	if (rlen == 0 || len > MAXNAME)
 		goto out;
 	if ((nt = malloc((len + 1) * sizeof(WCHAR))) == NULL) {
-		r = PST_NOMEM;
+		r = nomem();
 		goto out;
 	}
 	memcpy(nt, prefix, plen * sizeof(WCHAR));
@@ -627,7 +646,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		return r;
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		free(nt);
-		return PST_NOMEM;
+		return nomem();
 	}
 	d->h = INVALID_HANDLE_VALUE;
 	d->infocap = sizeof(FILE_ALL_INFORMATION) + MAXNAME * sizeof(WCHAR);
@@ -637,7 +656,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	if (d->list == NULL || d->info == NULL || d->name16 == NULL) {
 		free(nt);
 		plat_dir_close(d);
-		return PST_NOMEM;
+		return nomem();
 	}
 	us.Buffer = nt;
 	us.Length = us.MaximumLength = (USHORT)(ntlen * sizeof(WCHAR));
@@ -676,7 +695,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	d->selflen = (USHORT)(fn->FileNameLength / sizeof(WCHAR));
 	if ((d->self = malloc(fn->FileNameLength + sizeof(WCHAR))) == NULL) {
 		plat_dir_close(d);
-		return PST_NOMEM;
+		return nomem();
 	}
 	memcpy(d->self, fn->FileName, fn->FileNameLength);
 	*dp = d;
@@ -749,7 +768,7 @@ plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 		len = w_to_u8(fi->FileName, nlen, NULL);
 		if (len + 1 > d->name8cap) {
 			if ((nb = realloc(d->name8, len + 1)) == NULL)
-				return PST_NOMEM;
+				return nomem();
 			d->name8 = nb;
 			d->name8cap = len + 1;
 		}
@@ -876,8 +895,11 @@ dispose(struct plat_dir *d, HANDLE h, const FILE_ALL_INFORMATION *fa,
 		else
 			return oserr(E_NT, (unsigned long)st, ro_ctx(h, st));
 	}
-	if (ro && !NT_SUCCESS(st = set_attrs(h, attrs & ~FILE_ATTRIBUTE_READONLY)))
-		return oserr(E_NT, (unsigned long)st, C_FILE_RO);
+	if (ro) {
+		st = set_attrs(h, attrs & ~FILE_ATTRIBUTE_READONLY);
+		if (!NT_SUCCESS(st))
+			return oserr(E_NT, (unsigned long)st, C_FILE_RO);
+	}
 	di.DoDeleteFile = TRUE;
 	st = NtSetInformationFile(h, &io, &di, sizeof(di),
 	    FileDispositionInformation);
@@ -964,8 +986,7 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 			    "or space cannot be verified");
 		else
 			r = fail_text(PST_LINK, "the entry opens another file");
-	}
-	else if (fa->StandardInformation.DeletePending)
+	} else if (fa->StandardInformation.DeletePending)
 		r = fail_text(PST_GONE, "the file is being deleted");
 	else if (act == ACT_DELETE)
 		r = dispose(d, h, fa, flags);
@@ -1004,7 +1025,7 @@ struct ostream {
 	int init, bad, console, lastcr;
 	int err;		/* a write failed: later output is dropped */
 	HANDLE h;
-	unsigned char pend[4];	/* console: a sequence split between calls */
+	unsigned char pend[4];	/* console: a cut UTF-8 sequence */
 	size_t npend;
 	size_t n;
 	char buf[16384];
@@ -1088,7 +1109,8 @@ con_write(struct ostream *o, const unsigned char *s, size_t n)
 		memcpy(t, o->pend, tn);
 		memcpy(t + tn, s, more);
 		if ((k = dec8(t, tn + more, &cp)) == 0) {
-			memcpy(o->pend, t, tn + more);	/* tn + more < 4 */
+			/* Incomplete, so tn + more < 4. */
+			memcpy(o->pend, t, tn + more);
 			o->npend = tn + more;
 			return PST_OK;
 		}
