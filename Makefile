@@ -6,7 +6,21 @@
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmark (never part of check)
 
-VERSION	?= 0.1.0
+# The version: HEAD's tag (without a leading v) when it has one, else this.
+VERSION	:= 0.1.0
+TAG	:= $(shell git describe --tags --exact-match 2>/dev/null)
+ifneq ($(TAG),)
+VERSION	:= $(TAG:v%=%)
+endif
+# 1.2.3[.4][-suffix] gives 1,2,3,4 for VERSIONINFO; anything else is refused
+# (the version is also pasted into C strings and JSON).
+VERSION_NUM := $(shell printf '%s\n' '$(VERSION)' | \
+	grep -E '^[0-9]{1,5}(\.[0-9]{1,5}){2,3}([-+][0-9A-Za-z.+-]+)?$$' | \
+	sed 's/[-+].*//; s/$$/.0/' | awk -F. '$$1<65536 && $$2<65536 && \
+	$$3<65536 && $$4<65536 { print $$1 "," $$2 "," $$3 "," $$4 }')
+ifeq ($(VERSION_NUM),)
+$(error version "$(VERSION)" is not N.N.N[.N][-suffix], each N below 65536)
+endif
 B	:= build
 CROSS	?= x86_64-w64-mingw32-
 WINCC	:= $(CROSS)gcc
@@ -43,12 +57,19 @@ FUZZCFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean
+.PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
+	FORCE
 
 all: $(B)/mmpclean.exe
 
-$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) | $(B)
+$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version
 	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) $(WINLDFLAGS) $(WINLIBS)
+
+# Rewritten only when the version changes (a new tag), to rebuild what
+# embeds it.
+$(B)/version: FORCE | $(B)
+	@printf '%s\n' '$(VERSION)' | cmp -s - $@ || \
+	    printf '%s\n' '$(VERSION)' >$@
 
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
