@@ -24,6 +24,7 @@ endif
 B	:= build
 CROSS	?= x86_64-w64-mingw32-
 WINCC	:= $(CROSS)gcc
+WINDRES	:= $(CROSS)windres
 HOSTCC	?= gcc
 CLANG	?= clang
 WINE	?= wine
@@ -40,7 +41,7 @@ WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
-WINLDFLAGS := -static -municode -s
+WINLDFLAGS := -static -municode -s -Wl,--no-insert-timestamp
 WINLIBS	:= -lntdll
 
 HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
@@ -55,6 +56,15 @@ FUZZCFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all -DMMPCLEAN_VERSION='"$(VERSION)"' \
 	      -Isrc -Itests/unit
 
+# Resources, one object per .rc, linked into both builds.  The preprocessor
+# is named so that windres cannot pick another compiler; the quotes around
+# the string survive the shell windres runs it through.
+WIN_RES	:= version
+RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
+	   --preprocessor-arg=-DRC_INVOKED -I src \
+	   -DMMPCLEAN_VERSION_STR='\"$(VERSION)\"' \
+	   -DMMPCLEAN_VERSION_NUM=$(VERSION_NUM)
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
@@ -62,8 +72,15 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*
 
 all: $(B)/mmpclean.exe
 
-$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version
-	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) $(WINLDFLAGS) $(WINLIBS)
+$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
+		   $(WIN_RES:%=$(B)/%.res.o)
+	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) \
+	    $(WIN_RES:%=$(B)/%.res.o) $(WINLDFLAGS) $(WINLIBS)
+
+$(B)/%.res.o: src/%.rc $(B)/version | $(B)
+	$(WINDRES) --preprocessor=$(WINCC) $(RCFLAGS) -o $@ $<
+
+$(B)/version.res.o: src/mmpclean.manifest
 
 # Rewritten only when the version changes (a new tag), to rebuild what
 # embeds it.
