@@ -25,6 +25,7 @@ B	:= build
 CROSS	?= x86_64-w64-mingw32-
 WINCC	:= $(CROSS)gcc
 WINDRES	:= $(CROSS)windres
+X86	?= i686-w64-mingw32-
 HOSTCC	?= gcc
 CLANG	?= clang
 WINE	?= wine
@@ -77,10 +78,19 @@ $(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
 	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) \
 	    $(WIN_RES:%=$(B)/%.res.o) $(WINLDFLAGS) $(WINLIBS)
 
+# The 32-bit build, for 32-bit servers: same sources, same flags.
+$(B)/x86/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
+		       $(WIN_RES:%=$(B)/x86/%.res.o) | $(B)/x86
+	$(X86)gcc $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) \
+	    $(WIN_RES:%=$(B)/x86/%.res.o) $(WINLDFLAGS) $(WINLIBS)
+
 $(B)/%.res.o: src/%.rc $(B)/version | $(B)
 	$(WINDRES) --preprocessor=$(WINCC) $(RCFLAGS) -o $@ $<
 
-$(B)/version.res.o: src/mmpclean.manifest
+$(B)/x86/%.res.o: src/%.rc $(B)/version | $(B)/x86
+	$(X86)windres --preprocessor=$(X86)gcc $(RCFLAGS) -o $@ $<
+
+$(B)/version.res.o $(B)/x86/version.res.o: src/mmpclean.manifest
 
 # Rewritten only when the version changes (a new tag), to rebuild what
 # embeds it.
@@ -93,6 +103,9 @@ $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 
 $(B):
 	mkdir -p $(B)/unit
+
+$(B)/x86:
+	mkdir -p $@
 
 # The unit tests link the core with the fake platform, natively.
 $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
