@@ -1,6 +1,7 @@
 # mmpclean: cross-built for Windows with mingw-w64, tested on Linux.
 #
-#   make          build/mmpclean.exe
+#   make          build/mmpclean.exe (64-bit)
+#   make dist     build/dist/mmpclean-VERSION.zip, both builds and the docs
 #   make demo     run it under Wine on a demo directory (installs what it needs)
 #   make check    every test (installs what it needs)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each
@@ -69,7 +70,7 @@ RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
-	FORCE
+	dist FORCE
 
 all: $(B)/mmpclean.exe
 
@@ -155,6 +156,33 @@ check: deps
 
 demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 	sh tests/demo.sh
+
+# The release zip: both builds, the README and the manual page as CRLF text,
+# the licence, and SHA256SUMS of the rest.  Times, order and modes are fixed
+# (SOURCE_DATE_EPOCH: the last commit's), so one commit gives one zip.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+DIST	:= $(B)/dist/mmpclean-$(VERSION)
+DIST_FILES := x64/mmpclean.exe x86/mmpclean.exe README.txt mmpclean.txt \
+	      LICENSE
+
+dist: $(DIST).zip
+
+$(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
+	     man/mmpclean.1 LICENSE .ci/mkzip.py Makefile
+	@[ -n "$(SOURCE_DATE_EPOCH)" ] || \
+	    { echo "dist: set SOURCE_DATE_EPOCH (not a git checkout)" >&2; exit 1; }
+	rm -rf $(DIST) $@
+	mkdir -p $(DIST)/x64 $(DIST)/x86
+	cp $(B)/mmpclean.exe $(DIST)/x64/mmpclean.exe
+	cp $(B)/x86/mmpclean.exe $(DIST)/x86/mmpclean.exe
+	sed 's/\r*$$/\r/' README.md >$(DIST)/README.txt
+	mandoc -Tascii man/mmpclean.1 | col -bx | sed 's/\r*$$/\r/' \
+	    >$(DIST)/mmpclean.txt
+	sed 's/\r*$$/\r/' LICENSE >$(DIST)/LICENSE
+	cd $(DIST) && sha256sum $(DIST_FILES) >SHA256SUMS
+	python3 .ci/mkzip.py $@ $(DIST) $(SOURCE_DATE_EPOCH) \
+	    $(DIST_FILES) SHA256SUMS
+	@ls -l $@
 
 clean:
 	rm -rf $(B)
