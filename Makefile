@@ -70,7 +70,7 @@ RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
-	dist FORCE
+	dist dist-check FORCE
 
 all: $(B)/mmpclean.exe
 
@@ -152,7 +152,7 @@ lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
 
 check: deps
-	$(MAKE) lint unit fuzz-check e2e
+	$(MAKE) lint unit fuzz-check e2e dist-check
 
 demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 	sh tests/demo.sh
@@ -183,6 +183,9 @@ $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
 	python3 .ci/mkzip.py $@ $(DIST) $(SOURCE_DATE_EPOCH) \
 	    $(DIST_FILES) SHA256SUMS
 	@ls -l $@
+
+dist-check: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe
+	B=$(B) sh tests/dist/check.sh
 
 clean:
 	rm -rf $(B)
