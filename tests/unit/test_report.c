@@ -153,7 +153,8 @@ test_json(void **state)
 	    "\"reason\":null}],\"error\":null}],"
 	    "\"summary\":{\"files\":3,\"directories\":1,\"unlocked\":2,"
 	    "\"locked\":1,\"read_only\":0,\"skipped\":0,\"errors\":0,"
-	    "\"young\":0},\"exit_status\":1}\n");
+	    "\"young\":0,\"scheduled\":0,\"services\":[]},"
+	    "\"exit_status\":1}\n");
 }
 
 static void
