@@ -464,7 +464,7 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 			return dp->d->list_fail != PST_OK ?
 			    dp->d->list_fail : PST_END;
 		if (w.interrupt_after > 0 &&
-		    ++w.entries_listed > w.interrupt_after)
+		    ++w.entries_listed >= w.interrupt_after)
 			w.entries_listed = -1000000;	/* Ctrl+C pressed */
 		f = &dp->d->f[dp->pos++];
 		if (f->deleted)
