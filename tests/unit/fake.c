@@ -118,6 +118,24 @@ fake_reg_value(enum regview v, const char *key, const char *name,
 	r->type = type;
 }
 
+int
+fake_setup_profile(void **state)
+{
+	(void)state;
+	fake_reset();
+	fake_reg(VIEW_64, "C:\\mmp", 0);
+	fake_dir("C:\\mmp");
+	return 0;
+}
+
+int
+fake_teardown(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
 void
 fake_reg(enum regview v, const char *data, int expand)
 {

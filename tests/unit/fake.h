@@ -5,6 +5,9 @@
 #include "plat.h"
 
 void fake_reset(void);
+/* cmocka fixtures: a fresh world with ProfileDirectory C:\mmp; a reset. */
+int fake_setup_profile(void **state);
+int fake_teardown(void **state);
 
 /* ProfileDirectory in one view; type is a raw REG_* number. */
 void fake_reg(enum regview view, const char *data, int expand);

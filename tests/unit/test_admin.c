@@ -6,8 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fake.h"
-#include "mmpclean.h"
+#include "testutil.h"
 
 #define EXKEY "Software\\Microsoft\\Exchange\\Setup"
 
@@ -21,20 +20,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_reset();
-	return 0;
-}
-
-static void
-assert_contains(const char *text, const char *want)
-{
-	if (strstr(text, want) == NULL)
-		fail_msg("expected \"%s\" in:\n%s", want, text);
-}
 
 static void
 test_configure_does_all_three(void **state)
@@ -290,7 +275,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_configure_does_all_three),
 		T(test_configure_idempotent),
 		T(test_configure_replaces_old_value),

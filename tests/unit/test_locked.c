@@ -6,34 +6,13 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fake.h"
-#include "mmpclean.h"
+#include "testutil.h"
 
-#define D "C:\\mmp"
 
 static int
 setup(void **state)
 {
-	(void)state;
-	fake_reset();
-	fake_reg(VIEW_64, D, 0);
-	fake_dir(D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_reset();
-	return 0;
-}
-
-static void
-assert_contains(const char *text, const char *want)
-{
-	if (strstr(text, want) == NULL)
-		fail_msg("expected \"%s\" in:\n%s", want, text);
+	return fake_setup_profile(state);
 }
 
 static void
@@ -232,7 +211,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_wait_until_released),
 		T(test_wait_gives_up),
 		T(test_wait_not_given_two_looks),

@@ -7,35 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fake.h"
-#include "mmpclean.h"
+#include "testutil.h"
 
-#define D "C:\\mmp"
 #define NOW 1700000000
 
 static int
 setup(void **state)
 {
-	(void)state;
-	fake_reset();
-	fake_reg(VIEW_64, D, 0);
-	fake_dir(D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_reset();
-	return 0;
-}
-
-static void
-assert_contains(const char *text, const char *want)
-{
-	if (strstr(text, want) == NULL)
-		fail_msg("expected \"%s\" in:\n%s", want, text);
+	return fake_setup_profile(state);
 }
 
 static void
@@ -306,7 +285,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_parse_age),
 		T(test_older_than_keeps_young),
 		T(test_older_than_bad_values),
