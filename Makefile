@@ -20,7 +20,7 @@ export WINEDLLOVERRIDES ?= mscoree,mshtml=
 CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
 	    src/text.c src/admin.c
 CORE_HDR := src/mmpclean.h src/plat.h
-WIN_SRC	 := src/win32.c src/win32log.c
+WIN_SRC	 := src/win32.c
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla

@@ -626,6 +626,24 @@ out:
 	return r;
 }
 
+/*
+ * The Win32 form of nt_path's name: \\?\C:\dir or \\?\UNC\server\share\dir,
+ * which Win32 passes on unparsed, so long paths work.  Same length.
+ */
+static enum pst
+long_path(const char *path, WCHAR **out, size_t *outlen)
+{
+	size_t len;
+	enum pst r;
+
+	if ((r = nt_path(path, out, &len)) != PST_OK)
+		return r;
+	(*out)[1] = L'\\';
+	if (outlen != NULL)
+		*outlen = len;
+	return PST_OK;
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
@@ -1232,6 +1250,82 @@ int
 plat_isconsole(enum plat_stream s)
 {
 	return ostream(s)->console;
+}
+
+/*
+ * The --log file.  FILE_APPEND_DATA without FILE_WRITE_DATA makes every
+ * WriteFile an append at the end of file, atomic against other writers, so
+ * runs logging at once keep their lines whole: one line, one WriteFile.
+ */
+struct plat_log {
+	HANDLE h;
+};
+
+enum pst
+plat_log_open(const char *path, struct plat_log **lp)
+{
+	WCHAR *w;
+	HANDLE h;
+	DWORD e;
+	enum pst r;
+
+	*lp = NULL;
+	if ((r = long_path(path, &w, NULL)) != PST_OK)
+		return r;
+	h = CreateFileW(w, FILE_APPEND_DATA | SYNCHRONIZE,
+	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+	    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	e = GetLastError();
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return oserr(E_WIN32, e, C_OTHER);
+	if ((*lp = malloc(sizeof(**lp))) == NULL) {
+		CloseHandle(h);
+		return nomem();
+	}
+	(*lp)->h = h;
+	return PST_OK;
+}
+
+/* Writes utf8 with LF as CRLF, like standard output, in one WriteFile. */
+enum pst
+plat_log_write(struct plat_log *l, const char *utf8, size_t len)
+{
+	size_t i, n = 0;
+	DWORD done;
+	char *b;
+	enum pst r = PST_OK;
+
+	if (len > 0x3FFFFFFF)
+		return fail_text(PST_IO, "log line too long");
+	if ((b = malloc(2 * len + 1)) == NULL)
+		return nomem();
+	for (i = 0; i < len; i++) {
+		if (utf8[i] == '\n' && (i == 0 || utf8[i - 1] != '\r'))
+			b[n++] = '\r';
+		b[n++] = utf8[i];
+	}
+	if (n > 0 && !WriteFile(l->h, b, (DWORD)n, &done, NULL))
+		r = oserr(E_WIN32, GetLastError(), C_OTHER);
+	else if (n > 0 && done != n)
+		r = fail_text(PST_IO, "short write to the log file");
+	free(b);
+	return r;
+}
+
+void
+plat_log_close(struct plat_log *l)
+{
+	if (l == NULL)
+		return;
+	CloseHandle(l->h);
+	free(l);
+}
+
+unsigned long
+plat_pid(void)
+{
+	return GetCurrentProcessId();
 }
 
 int
