@@ -10,6 +10,7 @@
 #undef WIN32_NO_STATUS
 #include <ntstatus.h>
 #include <winternl.h>
+#include <aclapi.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -307,12 +308,27 @@ oserr(enum esrc src, unsigned long code, enum ectx ctx)
 		return PST_BADNAME;
 	case ERROR_ACCESS_DENIED:
 		return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
+	case ERROR_NONE_MAPPED:		/* an account name */
+		return PST_ABSENT;
 	case ERROR_NOT_ENOUGH_MEMORY:
 	case ERROR_OUTOFMEMORY:
 		return nomem();
 	default:
 		return PST_IO;
 	}
+}
+
+/* As much of w as fits in cap bytes with its NUL, in whole code points. */
+static void
+w_to_u8_fit(const WCHAR *w, size_t n, char *out, size_t cap)
+{
+	size_t whole = n;
+
+	while (n > 0 && w_to_u8(w, n, NULL) >= cap)
+		n--;
+	if (n < whole && n > 0 && w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF)
+		n--;
+	out[w_to_u8(w, n, out)] = '\0';
 }
 
 /* FormatMessageW's text for a Win32 code, as UTF-8 without ".\r\n". */
@@ -331,11 +347,7 @@ sysmsg(DWORD code, char *out, size_t cap)
 	while (n > 0 && (w[n - 1] == L'\r' || w[n - 1] == L'\n' ||
 	    w[n - 1] == L' ' || w[n - 1] == L'.'))
 		n--;
-	while (n > 0 && w_to_u8(w, n, NULL) >= cap)
-		n--;
-	if (n > 0 && w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF)
-		n--;
-	out[w_to_u8(w, n, out)] = '\0';
+	w_to_u8_fit(w, n, out, cap);
 }
 
 const char *
@@ -366,72 +378,168 @@ plat_lasterror(void)
 	return errbuf;
 }
 
-/* Registry. */
+/* Registry, under HKEY_LOCAL_MACHINE. */
+static REGSAM
+view_sam(enum regview view)
+{
+	return view == VIEW_32 ? KEY_WOW64_32KEY : KEY_WOW64_64KEY;
+}
+
+/* Opens (or with create, creates) HKLM\key in a view. */
+static enum pst
+reg_open(enum regview view, const char *key, REGSAM access, int create,
+    HKEY *hk)
+{
+	WCHAR *wkey;
+	LSTATUS e;
+	enum pst r;
+
+	if ((r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
+		return r;
+	if (create)
+		e = RegCreateKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, NULL,
+		    REG_OPTION_NON_VOLATILE, access | view_sam(view), NULL, hk,
+		    NULL);
+	else
+		e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0,
+		    access | view_sam(view), hk);
+	free(wkey);
+	return e == ERROR_SUCCESS ? PST_OK :
+	    oserr(E_WIN32, (unsigned long)e, create ? C_OTHER : C_REG);
+}
+
+/*
+ * A value's raw data, malloc'd in *data with two NUL units after the
+ * *cb stored bytes: stored strings need not end in NUL.
+ */
+static enum pst
+reg_read(HKEY hk, const WCHAR *name, DWORD *type, WCHAR **data, DWORD *cb)
+{
+	WCHAR *buf = NULL, *nb;
+	DWORD cap = 512, len, tries;
+	LSTATUS e;
+
+	*data = NULL;
+	/* The value may grow between calls; a few rounds settle it. */
+	for (tries = 0; ; tries++) {
+		if ((nb = realloc(buf, cap + 2 * sizeof(WCHAR))) == NULL) {
+			free(buf);
+			return nomem();
+		}
+		buf = nb;
+		len = cap;
+		e = RegQueryValueExW(hk, name, NULL, type, (BYTE *)buf, &len);
+		if (e == ERROR_MORE_DATA && tries < 8 && len > cap &&
+		    len < 0x7FFFFFF0) {
+			cap = len;
+			continue;
+		}
+		break;
+	}
+	if (e != ERROR_SUCCESS) {
+		free(buf);
+		return oserr(E_WIN32, (unsigned long)e, C_REG);
+	}
+	len = len > cap ? cap : len;
+	memset((char *)buf + len, 0, 2 * sizeof(WCHAR));
+	buf[len / sizeof(WCHAR)] = L'\0';	/* an odd last byte is dropped */
+	*data = buf;
+	*cb = len;
+	return PST_OK;
+}
+
 enum pst
 plat_reg_get(enum regview view, const char *key, const char *name,
     struct regval *out)
 {
-	WCHAR *wkey, *wname, *buf = NULL, *nb;
-	DWORD type, cb = 512, len, tries;
-	LSTATUS e;
+	WCHAR *wname, *buf = NULL;
+	DWORD type, len;
 	HKEY hk;
 	enum pst r;
 
 	out->data = NULL;
 	out->expand = 0;
 	out->type = 0;
-	if ((r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK)
 		return r;
-	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK) {
-		free(wkey);
-		return r;
-	}
-	e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, KEY_QUERY_VALUE |
-	    (view == VIEW_32 ? KEY_WOW64_32KEY : KEY_WOW64_64KEY), &hk);
-	free(wkey);
-	if (e != ERROR_SUCCESS) {
+	if ((r = reg_open(view, key, KEY_QUERY_VALUE, 0, &hk)) != PST_OK) {
 		free(wname);
-		return oserr(E_WIN32, (unsigned long)e, C_REG);
+		return r;
 	}
-	/* The value may grow between calls; a few rounds settle it. */
-	for (tries = 0; ; tries++) {
-		if ((nb = realloc(buf, cb + 2 * sizeof(WCHAR))) == NULL) {
-			r = nomem();
-			goto out;
-		}
-		buf = nb;
-		len = cb;
-		e = RegQueryValueExW(hk, wname, NULL, &type, (BYTE *)buf,
-		    &len);
-		if (e == ERROR_MORE_DATA && tries < 8 && len > cb &&
-		    len < 0x7FFFFFF0) {
-			cb = len;
-			continue;
-		}
-		break;
-	}
-	if (e != ERROR_SUCCESS) {
-		r = oserr(E_WIN32, (unsigned long)e, C_REG);
-		goto out;
-	}
-	out->type = type;
-	if (type != REG_SZ && type != REG_EXPAND_SZ) {
-		r = fail_text(PST_WRONGTYPE, "the value is not a string");
-		goto out;
-	}
-	/* Stored data need not end in NUL; it ends at the first one. */
-	len = len > cb ? cb : len;
-	buf[len / sizeof(WCHAR)] = L'\0';
-	if ((out->data = w_to_u8_dup(buf, wcslen(buf))) == NULL) {
-		r = nomem();
-		goto out;
-	}
-	out->expand = type == REG_EXPAND_SZ;
-	r = PST_OK;
-out:
+	r = reg_read(hk, wname, &type, &buf, &len);
 	RegCloseKey(hk);
 	free(wname);
+	if (r != PST_OK)
+		return r;
+	out->type = type;
+	if (type != REG_SZ && type != REG_EXPAND_SZ)
+		r = fail_text(PST_WRONGTYPE, "the value is not a string");
+	/* A string ends at its first NUL, stored or not. */
+	else if ((out->data = w_to_u8_dup(buf, wcslen(buf))) == NULL)
+		r = nomem();
+	else
+		out->expand = type == REG_EXPAND_SZ;
 	free(buf);
+	return r;
+}
+
+enum pst
+plat_reg_key_exists(enum regview view, const char *key)
+{
+	HKEY hk;
+	enum pst r;
+
+	r = reg_open(view, key, KEY_QUERY_VALUE, 0, &hk);
+	if (r == PST_OK)
+		RegCloseKey(hk);
+	/* It exists; reading it is the caller's next step, and its error. */
+	return r == PST_DENIED ? PST_OK : r;
+}
+
+enum pst
+plat_reg_set(enum regview view, const char *key, const char *name,
+    const char *value)
+{
+	WCHAR *wname = NULL, *wval = NULL;
+	size_t nw;
+	LSTATUS e;
+	HKEY hk;
+	enum pst r;
+
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK ||
+	    (r = u8_to_w_dup(value, &wval, &nw)) != PST_OK)
+		goto out;
+	if ((r = reg_open(view, key, KEY_SET_VALUE, 1, &hk)) != PST_OK)
+		goto out;
+	/* The size counts the terminating NUL (nw <= MAXNAME). */
+	e = RegSetValueExW(hk, wname, 0, REG_SZ, (const BYTE *)wval,
+	    (DWORD)((nw + 1) * sizeof(WCHAR)));
+	RegCloseKey(hk);
+	if (e != ERROR_SUCCESS)
+		r = oserr(E_WIN32, (unsigned long)e, C_OTHER);
+out:
+	free(wname);
+	free(wval);
+	return r;
+}
+
+enum pst
+plat_reg_delete(enum regview view, const char *key, const char *name)
+{
+	WCHAR *wname;
+	LSTATUS e;
+	HKEY hk;
+	enum pst r;
+
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK)
+		return r;
+	if ((r = reg_open(view, key, KEY_SET_VALUE, 0, &hk)) == PST_OK) {
+		e = RegDeleteValueW(hk, wname);
+		RegCloseKey(hk);
+		if (e != ERROR_SUCCESS)
+			r = oserr(E_WIN32, (unsigned long)e, C_REG);
+	}
+	free(wname);
 	return r;
 }
 
@@ -522,6 +630,8 @@ struct plat_dir {
 	int more;		/* entries remain at list + next */
 	char *name8;		/* the current entry's WTF-8 name */
 	size_t name8cap;
+	WCHAR *nt;		/* the NT name it was opened by (\??\C:\dir) */
+	size_t ntlen;
 	WCHAR *self;		/* the directory's volume-relative name */
 	USHORT selflen;		/* in units */
 	WCHAR *name16;		/* plat_file's name, MAXNAME units */
@@ -667,12 +777,13 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		return nomem();
 	}
 	d->h = INVALID_HANDLE_VALUE;
+	d->nt = nt;
+	d->ntlen = ntlen;
 	d->infocap = sizeof(FILE_ALL_INFORMATION) + MAXNAME * sizeof(WCHAR);
 	d->list = malloc(LISTBUF);
 	d->info = malloc(d->infocap);
 	d->name16 = malloc(MAXNAME * sizeof(WCHAR));
 	if (d->list == NULL || d->info == NULL || d->name16 == NULL) {
-		free(nt);
 		plat_dir_close(d);
 		return nomem();
 	}
@@ -684,7 +795,6 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
 	    FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT |
 	    FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);
-	free(nt);
 	if (!NT_SUCCESS(st)) {
 		d->h = INVALID_HANDLE_VALUE;
 		plat_dir_close(d);
@@ -817,6 +927,7 @@ plat_dir_close(struct plat_dir *d)
 		return;
 	if (d->h != INVALID_HANDLE_VALUE && d->h != NULL)
 		NtClose(d->h);
+	free(d->nt);
 	free(d->list);
 	free(d->name8);
 	free(d->self);
@@ -933,6 +1044,27 @@ dispose(struct plat_dir *d, HANDLE h, const FILE_ALL_INFORMATION *fa,
 	return PST_OK;
 }
 
+/*
+ * A bare entry name of d (no path, no stream, nothing to walk up) into
+ * d->name16, *nw units.
+ */
+static enum pst
+entry_name(struct plat_dir *d, const char *name, size_t *nw)
+{
+	size_t n = strlen(name), i;
+
+	if (u8_to_w(name, n, NULL, nw) != 0 || *nw == 0 || *nw > MAXNAME)
+		return fail_text(PST_BADNAME, "not a valid file name");
+	u8_to_w(name, n, d->name16, nw);
+	for (i = 0; i < *nw; i++)
+		if (d->name16[i] == L'\\' || d->name16[i] == L'/' ||
+		    d->name16[i] == L':' || d->name16[i] == L'\0')
+			return fail_text(PST_BADNAME, "not a valid file name");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail_text(PST_BADNAME, "not a valid file name");
+	return PST_OK;
+}
+
 enum pst
 plat_file(struct plat_dir *d, const char *name, enum plat_act act,
     unsigned flags)
@@ -944,20 +1076,11 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	HANDLE h;
 	NTSTATUS st;
 	ACCESS_MASK access = DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
-	size_t n = strlen(name), nw, i, got;
+	size_t nw, got;
 	enum pst r;
 
-	/* A bare entry name: no path, no stream, nothing to walk up. */
-	if (u8_to_w(name, n, NULL, &nw) != 0 || nw == 0 || nw > MAXNAME)
-		return fail_text(PST_BADNAME, "not a valid file name");
-	u8_to_w(name, n, d->name16, &nw);
-	for (i = 0; i < nw; i++)
-		if (d->name16[i] == L'\\' || d->name16[i] == L'/' ||
-		    d->name16[i] == L':' || d->name16[i] == L'\0')
-			return fail_text(PST_BADNAME, "not a valid file name");
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return fail_text(PST_BADNAME, "not a valid file name");
-
+	if ((r = entry_name(d, name, &nw)) != PST_OK)
+		return r;
 	if (flags & PLAT_F_FORCE)
 		access |= FILE_WRITE_ATTRIBUTES;
 	us.Buffer = d->name16;
@@ -1009,6 +1132,218 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	else if (act == ACT_DELETE)
 		r = dispose(d, h, fa, flags);
 	NtClose(h);
+	return r;
+}
+
+/*
+ * Whole paths for the APIs that take one.  An NT name from nt_path
+ * (\??\C:\dir, \??\UNC\server\share\dir) becomes, in place, the long Win32
+ * form (\\?\C:\dir), or the plain one (C:\dir, \\server\share\dir) when it
+ * fits in MAX_PATH: for APIs that parse or compare paths rather than only
+ * open them (Restart Manager, the security API), which are documented
+ * for plain paths.  A longer path can only be given in the long form.
+ */
+enum pathform { PF_NT, PF_LONG, PF_PLAIN };
+
+static int
+isletter(WCHAR c)
+{
+	return (c >= L'A' && c <= L'Z') || (c >= L'a' && c <= L'z');
+}
+
+static void
+nt_form(WCHAR *p, size_t *len, enum pathform form)
+{
+	if (form == PF_NT)
+		return;
+	p[1] = L'\\';
+	if (form == PF_LONG)
+		return;
+	if (*len >= 8 && wcsncmp(p + 4, L"UNC\\", 4) == 0 &&
+	    *len - 6 < MAX_PATH) {
+		memmove(p + 2, p + 8, (*len - 8 + 1) * sizeof(WCHAR));
+		*len -= 6;
+	} else if (*len >= 6 && isletter(p[4]) && p[5] == L':' &&
+	    *len - 4 < MAX_PATH) {
+		memmove(p, p + 4, (*len - 4 + 1) * sizeof(WCHAR));
+		*len -= 4;
+	}
+}
+
+/* A display path (C:\x, \\server\share\x) in the given form, malloc'd. */
+static enum pst
+path_form(const char *path, enum pathform form, WCHAR **out, size_t *outlen)
+{
+	size_t len;
+	enum pst r;
+
+	if ((r = nt_path(path, out, &len)) != PST_OK)
+		return r;
+	nt_form(*out, &len, form);
+	if (outlen != NULL)
+		*outlen = len;
+	return PST_OK;
+}
+
+/*
+ * --configure.  Directories are made one component at a time through the
+ * \\?\ form, from the root down; one that exists must be a directory.
+ */
+static enum pst
+mkdir_one(WCHAR *w, int *created)
+{
+	DWORD a, e;
+
+	*created = 0;
+	if (CreateDirectoryW(w, NULL)) {
+		*created = 1;
+		return PST_OK;
+	}
+	if ((e = GetLastError()) != ERROR_ALREADY_EXISTS)
+		return oserr(E_WIN32, e, C_DIR);
+	if ((a = GetFileAttributesW(w)) == INVALID_FILE_ATTRIBUTES)
+		return oserr(E_WIN32, GetLastError(), C_DIR);
+	if (!(a & FILE_ATTRIBUTE_DIRECTORY))
+		return fail_text(PST_NOTDIR, "a file is in the way");
+	return PST_OK;
+}
+
+enum pst
+plat_mkdir(const char *path, int *created)
+{
+	WCHAR *w, save;
+	size_t len, i, root, skip;
+	DWORD a;
+	int made = 0;
+	enum pst r = PST_OK;
+
+	*created = 0;
+	if ((r = path_form(path, PF_LONG, &w, &len)) != PST_OK)
+		return r;
+	/* The root: \\?\C:\ or \\?\UNC\server\share\ is not made. */
+	root = 4;
+	skip = 1;
+	if (len >= 8 && wcsncmp(w + 4, L"UNC\\", 4) == 0) {
+		root = 8;
+		skip = 2;
+	}
+	for (; skip > 0 && root < len; skip--) {
+		while (root < len && w[root] != L'\\')
+			root++;
+		if (root < len)
+			root++;
+	}
+	for (i = root; i <= len && r == PST_OK; i++) {
+		if (i < len && w[i] != L'\\')
+			continue;
+		if (i == root || w[i - 1] == L'\\')
+			continue;
+		save = w[i];
+		w[i] = L'\0';
+		r = mkdir_one(w, created);
+		w[i] = save;
+		made = 1;
+	}
+	/* A root alone: it must be there. */
+	if (!made && (a = GetFileAttributesW(w)) == INVALID_FILE_ATTRIBUTES)
+		r = oserr(E_WIN32, GetLastError(), C_DIR);
+	free(w);
+	return r;
+}
+
+enum pst
+plat_account_exists(const char *name)
+{
+	WCHAR *w, *dom = NULL;
+	BYTE *sid = NULL;
+	DWORD cbsid = 0, cchdom = 0, e = 0;
+	SID_NAME_USE use = SidTypeUnknown;
+	enum pst r;
+
+	if (name[0] == '\0')
+		return fail_text(PST_ABSENT, "no account name");
+	if ((r = u8_to_w_dup(name, &w, NULL)) != PST_OK)
+		return r;
+	if (LookupAccountNameW(NULL, w, NULL, &cbsid, NULL, &cchdom, &use) ||
+	    (e = GetLastError()) == ERROR_INSUFFICIENT_BUFFER) {
+		sid = malloc(cbsid ? cbsid : 1);
+		dom = malloc((cchdom ? cchdom : 1) * sizeof(WCHAR));
+		if (sid == NULL || dom == NULL)
+			r = nomem();
+		else if (!LookupAccountNameW(NULL, w, sid, &cbsid, dom,
+		    &cchdom, &use))
+			r = oserr(E_WIN32, GetLastError(), C_OTHER);
+	} else
+		r = oserr(E_WIN32, e, C_OTHER);
+	/* A name that maps to a domain, or to nothing, is not an account. */
+	if (r == PST_OK && (use == SidTypeDomain || use == SidTypeInvalid ||
+	    use == SidTypeUnknown || use == SidTypeDeletedAccount))
+		r = fail_text(PST_ABSENT, "not an account");
+	free(w);
+	free(sid);
+	free(dom);
+	return r;
+}
+
+enum pst
+plat_computer_name(char **name)
+{
+	WCHAR buf[MAX_COMPUTERNAME_LENGTH + 1];
+	DWORD n = sizeof(buf) / sizeof(buf[0]);
+
+	*name = NULL;
+	/* NetBIOS names are at most MAX_COMPUTERNAME_LENGTH. */
+	if (!GetComputerNameW(buf, &n))
+		return oserr(E_WIN32, GetLastError(), C_OTHER);
+	if (n >= sizeof(buf) / sizeof(buf[0]))
+		return fail_text(PST_IO, "bad computer name length");
+	return (*name = w_to_u8_dup(buf, n)) == NULL ? nomem() : PST_OK;
+}
+
+/*
+ * "Modify" as Explorer grants it: read, write, execute and delete,
+ * inherited by files and subdirectories, added to the entries there.
+ */
+enum pst
+plat_grant_modify(const char *path, const char *account)
+{
+	WCHAR *wpath = NULL, *wacc = NULL;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PACL dacl = NULL, nacl = NULL;
+	EXPLICIT_ACCESSW ea;
+	DWORD e;
+	enum pst r;
+
+	if ((r = path_form(path, PF_PLAIN, &wpath, NULL)) != PST_OK ||
+	    (r = u8_to_w_dup(account, &wacc, NULL)) != PST_OK)
+		goto out;
+	e = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd);
+	if (e != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, e, C_DIR);
+		goto out;
+	}
+	memset(&ea, 0, sizeof(ea));
+	ea.grfAccessPermissions = FILE_GENERIC_READ | FILE_GENERIC_WRITE |
+	    FILE_GENERIC_EXECUTE | DELETE;
+	ea.grfAccessMode = GRANT_ACCESS;
+	ea.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
+	BuildTrusteeWithNameW(&ea.Trustee, wacc);
+	if ((e = SetEntriesInAclW(1, &ea, dacl, &nacl)) != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, e, C_OTHER);
+		goto out;
+	}
+	e = SetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, nacl, NULL);
+	if (e != ERROR_SUCCESS)
+		r = oserr(E_WIN32, e, C_DIR);
+out:
+	if (nacl != NULL)
+		LocalFree(nacl);
+	if (sd != NULL)
+		LocalFree(sd);
+	free(wpath);
+	free(wacc);
 	return r;
 }
 
