@@ -27,7 +27,7 @@ WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
 WINLDFLAGS := -static -municode -s
-WINLIBS	:= -lntdll -ladvapi32
+WINLIBS	:= -lntdll -lrstrtmgr -ladvapi32
 
 HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all \
