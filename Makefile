@@ -28,6 +28,10 @@ WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
 WINLDFLAGS := -static -municode -s
 WINLIBS	:= -lntdll -lrstrtmgr -ladvapi32
+WINDMC	:= $(CROSS)windmc
+WINDRES	:= $(CROSS)windres
+# The message table for the event log, compiled into the executable.
+MSG_OBJ	:= $(B)/msg/mmpclean.o
 
 HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -47,8 +51,21 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*
 
 all: $(B)/mmpclean.exe
 
-$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) | $(B)
-	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) $(WINLDFLAGS) $(WINLIBS)
+$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/msg/mmpclean.h \
+	    $(MSG_OBJ) | $(B)
+	$(WINCC) $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) $(MSG_OBJ) \
+	    $(WINLDFLAGS) $(WINLIBS)
+
+# windmc writes mmpclean.rc, mmpclean.h (the IDs, for win32.c) and the
+# message binary; -U: the messages in Unicode.
+$(B)/msg/mmpclean.rc: src/mmpclean.mc | $(B)
+	@mkdir -p $(B)/msg
+	$(WINDMC) -U -r $(B)/msg -h $(B)/msg $<
+
+$(B)/msg/mmpclean.h: $(B)/msg/mmpclean.rc
+
+$(MSG_OBJ): $(B)/msg/mmpclean.rc
+	$(WINDRES) -I $(B)/msg -i $< -o $@
 
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
