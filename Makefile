@@ -80,6 +80,9 @@ $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CO
 $(B)/e2e: tests/e2e/e2e.c | $(B)
 	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
 
+$(B)/e2e_admin: tests/e2e/e2e_admin.c | $(B)
+	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
+
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)/fuzz
 	$(CLANG) $(FUZZCFLAGS) -o $@ $< tests/unit/fake.c $(CORE_SRC)
@@ -110,8 +113,10 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/e2e
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/e2e \
+	    $(B)/e2e_admin
 	$(B)/e2e
+	$(B)/e2e_admin
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
