@@ -444,7 +444,8 @@ reg_read(HKEY hk, const WCHAR *name, DWORD *type, WCHAR **data, DWORD *cb)
 	}
 	len = len > cap ? cap : len;
 	memset((char *)buf + len, 0, 2 * sizeof(WCHAR));
-	buf[len / sizeof(WCHAR)] = L'\0';	/* an odd last byte is dropped */
+	/* An odd last byte is dropped. */
+	buf[len / sizeof(WCHAR)] = L'\0';
 	*data = buf;
 	*cb = len;
 	return PST_OK;
@@ -632,7 +633,7 @@ struct plat_dir {
 	int more;		/* entries remain at list + next */
 	char *name8;		/* the current entry's WTF-8 name */
 	size_t name8cap;
-	WCHAR *nt;		/* the NT name it was opened by (\??\C:\dir) */
+	WCHAR *nt;		/* the NT name it was opened by: \??\C:\x */
 	size_t ntlen;
 	WCHAR *self;		/* the directory's volume-relative name */
 	USHORT selflen;		/* in units */
@@ -1306,7 +1307,8 @@ plat_holders(struct plat_dir *d, const char *const *names, size_t n,
 		r = oserr(E_WIN32, e, C_OTHER);
 		goto out;
 	}
-	if (count > 0 && (img = malloc((MAXNAME + 1) * sizeof(WCHAR))) == NULL) {
+	if (count > 0 &&
+	    (img = malloc((MAXNAME + 1) * sizeof(WCHAR))) == NULL) {
 		r = nomem();
 		goto out;
 	}

@@ -39,14 +39,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#define PROFILE_KEY	"HKLM\\Software\\Microsoft\\Windows Messaging Subsystem"
+#define PROFILE_KEY	"HKLM\\Software\\Microsoft\\" \
+			"Windows Messaging Subsystem"
 #define EXCHANGE_KEY	"HKLM\\Software\\Microsoft\\Exchange"
-#define EVENT_KEY	"HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\" \
-			"Application\\mmpclean"
-#define SM_KEY		"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager"
+#define EVENT_KEY	"HKLM\\SYSTEM\\CurrentControlSet\\Services\\" \
+			"EventLog\\Application\\mmpclean"
+#define SM_KEY		"HKLM\\SYSTEM\\CurrentControlSet\\Control\\" \
+			"Session Manager"
 #define PENDING		"PendingFileRenameOperations"
 #define RUN_MS		(60 * 1000)	/* any one wine process */
-#define BOOT_MS		(300 * 1000)	/* wineboot -i in a new prefix */
+#define BOOT_MS		(300 * 1000)	/* wineboot -i, a new prefix */
 #define READY_MS	(30 * 1000)	/* a lock holder to say it holds */
 #define MAXHOLD		2
 #define MAXENV		4
@@ -393,7 +395,8 @@ static void
 dump(const struct run *r)
 {
 	print_message("command: %s\nexit status: %d after %llu ms\n"
-	    "--- stdout ---\n%.4000s\n--- stderr ---\n%.6000s\n--------------\n",
+	    "--- stdout ---\n%.4000s\n--- stderr ---\n%.6000s\n"
+	    "--------------\n",
 	    r->cmd, r->status, (unsigned long long)r->ms, r->out, r->err);
 }
 
@@ -519,7 +522,8 @@ count_lines(const char *out, const char *status, const char *path)
 				continue;
 			if ((size_t)(eol - p) >= plen &&
 			    strncasecmp(p, path, plen) == 0 &&
-			    (p + plen == eol || strncmp(p + plen, "  (", 3) == 0))
+			    (p + plen == eol ||
+			    strncmp(p + plen, "  (", 3) == 0))
 				n++;
 		}
 		l = *eol != '\0' ? eol + 1 : eol;
@@ -646,7 +650,8 @@ reg_data(const char *key, const char *name, const char *type, int view)
 		}
 		if (data == NULL) {
 			dump(&r);
-			fail_msg("reg query shows %s but not as %s", name, type);
+			fail_msg("reg query shows %s but not as %s", name,
+			    type);
 		}
 	}
 	run_free(&r);
@@ -737,7 +742,8 @@ hold(struct fx *f, const char *const *rels)
 			fail_msg("holdlock exited before holding its files");
 		}
 		if (now_ms() > end)
-			fail_msg("holdlock not ready after %d s", READY_MS / 1000);
+			fail_msg("holdlock not ready after %d s",
+			    READY_MS / 1000);
 	}
 	return slot;
 }
@@ -1342,8 +1348,8 @@ t_exchange_webtemp(void **state)
 	/* inferred, not configured: a missing Webtemp is no error */
 	r = MM0(f);
 	expect_exit(r, 0);
-	expect_in(r, err, "Exchange's Webtemp directory 'C:\\EXCHSRVR\\Webtemp' "
-	    "does not exist; skipped");
+	expect_in(r, err, "Exchange's Webtemp directory "
+	    "'C:\\EXCHSRVR\\Webtemp' does not exist; skipped");
 
 	/* and no key, no Webtemp */
 	reg_remove(EXCHANGE_KEY, NULL, 32);
@@ -1353,6 +1359,8 @@ t_exchange_webtemp(void **state)
 }
 
 /* ---- the log ---- */
+
+#define SEG26	"abcdefghijklmnopqrstuvwxyz"
 
 static void
 t_log_appends_whole_crlf_lines(void **state)
@@ -1394,8 +1402,8 @@ t_log_appends_whole_crlf_lines(void **state)
 	while (strlen(deep) < 300) {
 		size_t l = strlen(deep), m = strlen(udeep);
 
-		fmt(deep + l, sizeof deep - l, "\\%s", "abcdefghijklmnopqrstuvwxyz");
-		fmt(udeep + m, sizeof udeep - m, "/%s", "abcdefghijklmnopqrstuvwxyz");
+		fmt(deep + l, sizeof deep - l, "\\%s", SEG26);
+		fmt(udeep + m, sizeof udeep - m, "/%s", SEG26);
 	}
 	mkdir_p(udeep);
 	fmt(wlog, sizeof wlog, "%s\\deep.log", deep);
@@ -1466,7 +1474,8 @@ group_setup(void **state)
 
 	fmt(path, sizeof path, "%s/system.reg", pfx);
 	if (access(path, F_OK) != 0) {
-		fprintf(stderr, "e2e_admin: creating the Wine prefix %s\n", pfx);
+		fprintf(stderr, "e2e_admin: creating the Wine prefix %s\n",
+		    pfx);
 		if (run_cmd(&r, boot, NULL, NULL, BOOT_MS) != 0 ||
 		    r.status != 0)
 			return -1;
