@@ -70,6 +70,9 @@ $(MSG_OBJ): $(B)/msg/mmpclean.rc
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
 
+$(B)/winprobe.exe: tests/helpers/winprobe.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -ladvapi32
+
 $(B):
 	mkdir -p $(B)/unit
 
