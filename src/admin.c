@@ -19,7 +19,8 @@ why(enum pst st)
 	case PST_DENIED:
 		return "access denied";
 	case PST_NOTDIR:
-		return "a file of that name is in the way";
+		return "a file is in the way (the path, or one of its "
+		    "parents, is a file)";
 	case PST_NOTFOUND:
 		return "the drive or share does not exist";
 	case PST_NOMEM:

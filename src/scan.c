@@ -303,9 +303,15 @@ settle(struct scan *s)
 		enum pst st = s->o->reboot ? schedule(s, l) : PST_LOCKED;
 
 		if (st == PST_OK) {
+			struct sbuf why_s = { 0 };
+
+			sb_puts(&why_s, "deleted at the next boot");
+			if (who != NULL)
+				sb_printf(&why_s, "; %s", who);
 			s->n.scheduled++;
-			rep_file(s->c, "scheduled", &e, who ? who :
+			rep_file(s->c, "scheduled", &e, why_s.s ? why_s.s :
 			    "deleted at the next boot", 0);
+			sb_free(&why_s);
 		} else if (st == PST_LOCKED) {
 			s->n.locked++;
 			rep_file(s->c, "locked", &e, who, 0);
@@ -435,8 +441,14 @@ scan_dir(struct run *r, const struct cand *c)
 		ret = EXIT_NODIR;
 	}
 	relook(&s);
-	if (s.o->wait > 0)
+	if (s.o->wait > 0 && !r->interrupted) {
 		wait_for_release(&s);
+		if (plat_interrupted()) {
+			warnmsg("interrupted while waiting for locked files "
+			    "in '%s'", c->path);
+			r->interrupted = 1;
+		}
+	}
 	settle(&s);
 	free(s.locked);
 	plat_dir_close(s.d);

@@ -40,7 +40,7 @@ static struct {
 		enum pst fail;
 	} reg[16];
 	int nreg;
-	int admin, interrupt_after, entries_listed;
+	int admin, interrupt_after, entries_listed, interrupt_sleeps;
 	struct {
 		char dir[64], name[64];
 		struct plat_holder h[4];
@@ -165,6 +165,7 @@ fake_reg_read(enum regview v, const char *key, const char *name)
 
 void fake_admin(int admin) { w.admin = admin; }
 void fake_interrupt_after(int entries) { w.interrupt_after = entries; }
+void fake_interrupt_sleeps(int n) { w.interrupt_sleeps = n; }
 int fake_holder_calls(void) { return w.holder_calls; }
 const char *fake_events(void) { return w.events.s ? w.events.s : ""; }
 int fake_event_installed(void) { return w.event_installed; }
@@ -213,7 +214,7 @@ int
 fake_is_pending(const char *path)
 {
 	for (int i = 0; i < w.npending; i++)
-		if (strcmp(w.pending[i], path) == 0)
+		if (ascii_casecmp(w.pending[i], path) == 0)
 			return 1;
 	return 0;
 }
@@ -737,7 +738,9 @@ plat_grant_modify(const char *path, const char *account)
 void
 plat_sleep_ms(unsigned ms)
 {
-	(void)ms;
+	w.ms += ms;
+	if (w.interrupt_sleeps > 0 && --w.interrupt_sleeps == 0)
+		w.entries_listed = -1000000;	/* Ctrl+C while asleep */
 }
 
 enum pst

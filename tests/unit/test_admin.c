@@ -153,7 +153,7 @@ test_configure_mkdir_fails(void **state)
 	assert_int_equal(fake_run("--configure", "D:\\mmp", NULL),
 	    EXIT_FAILED);
 	assert_contains(fake_err(), "cannot create directory 'D:\\mmp': a file "
-	    "of that name is in the way");
+	    "is in the way");
 	assert_null(fake_reg_read(VIEW_64, profile_key, profile_value));
 }
 

@@ -81,6 +81,46 @@ test_interrupt_stops_cleanly(void **state)
 }
 
 static void
+test_interrupt_during_wait(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_tick(10);
+	fake_interrupt_sleeps(2);	/* Ctrl+C in the second pause */
+	assert_int_equal(fake_run("-d", "--wait", "60", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp\n");
+	assert_contains(fake_err(), "interrupted while waiting");
+	/* first look, second look, one look after the first pause */
+	assert_int_equal(fake_opens(D, "a.mmp"), 3);
+}
+
+static void
+test_reboot_with_holders(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_holder(D, "a.mmp", 5, "w3wp.exe", "W3SVC");
+	assert_int_equal(fake_run("-d", "--reboot", "--holders", NULL),
+	    EXIT_LOCKED);
+	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp  (deleted at "
+	    "the next boot; w3wp.exe pid 5, service W3SVC)\n");
+}
+
+static void
+test_reboot_pending_any_case(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_pending("c:\\MMP\\A.MMP");
+	fake_reboot_fail(PST_IO);	/* adding it again would fail */
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp");
+}
+
+static void
 test_holders_named_one_session(void **state)
 {
 	(void)state;
@@ -217,6 +257,9 @@ main(void)
 		T(test_wait_not_given_two_looks),
 		T(test_wait_bad_values),
 		T(test_interrupt_stops_cleanly),
+		T(test_interrupt_during_wait),
+		T(test_reboot_with_holders),
+		T(test_reboot_pending_any_case),
 		T(test_holders_named_one_session),
 		T(test_holders_split_per_file),
 		T(test_holders_unknown),
