@@ -35,16 +35,18 @@ export WINEDEBUG ?= -all
 export WINEDLLOVERRIDES ?= mscoree,mshtml=
 
 CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
-	    src/text.c
+	    src/text.c src/admin.c
 CORE_HDR := src/mmpclean.h src/plat.h
-WIN_SRC	 := src/win32.c src/win32log.c
+WIN_SRC	 := src/win32.c
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
 WINLDFLAGS := -static -municode -s -Wl,--no-insert-timestamp
-WINLIBS	:= -lntdll
+WINLIBS	:= -lntdll -lrstrtmgr -ladvapi32
+WINDMC	:= $(CROSS)windmc
+WINDRES	:= $(CROSS)windres
 
 HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -74,16 +76,21 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*
 
 all: $(B)/mmpclean.exe
 
+# The message table for the event log (windmc), and the version resource
+# with the manifest, are linked into both builds.
+RES_X64	:= $(WIN_RES:%=$(B)/%.res.o) $(B)/msg/mmpclean.o
+RES_X86	:= $(WIN_RES:%=$(B)/x86/%.res.o) $(B)/x86/msg.o
+
 $(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
-		   $(WIN_RES:%=$(B)/%.res.o)
-	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) \
-	    $(WIN_RES:%=$(B)/%.res.o) $(WINLDFLAGS) $(WINLIBS)
+		   $(B)/msg/mmpclean.h $(RES_X64)
+	$(WINCC) $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
+	    $(RES_X64) $(WINLDFLAGS) $(WINLIBS)
 
 # The 32-bit build, for 32-bit servers: same sources, same flags.
 $(B)/x86/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
-		       $(WIN_RES:%=$(B)/x86/%.res.o) | $(B)/x86
-	$(X86)gcc $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) \
-	    $(WIN_RES:%=$(B)/x86/%.res.o) $(WINLDFLAGS) $(WINLIBS)
+		       $(B)/msg/mmpclean.h $(RES_X86) | $(B)/x86
+	$(X86)gcc $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
+	    $(RES_X86) $(WINLDFLAGS) $(WINLIBS)
 
 $(B)/%.res.o: src/%.rc $(B)/version | $(B)
 	$(WINDRES) --preprocessor=$(WINCC) $(RCFLAGS) -o $@ $<
@@ -93,6 +100,22 @@ $(B)/x86/%.res.o: src/%.rc $(B)/version | $(B)/x86
 
 $(B)/version.res.o $(B)/x86/version.res.o: src/mmpclean.manifest
 
+# windmc writes mmpclean.rc, mmpclean.h (the IDs, for win32.c) and the
+# message binary; -U: the messages in Unicode.
+$(B)/msg/mmpclean.rc: src/mmpclean.mc | $(B)
+	@mkdir -p $(B)/msg
+	$(WINDMC) -U -r $(B)/msg -h $(B)/msg $<
+
+$(B)/msg/mmpclean.h: $(B)/msg/mmpclean.rc
+
+$(B)/msg/mmpclean.o: $(B)/msg/mmpclean.rc
+	$(WINDRES) --preprocessor=$(WINCC) --preprocessor-arg=-E \
+	    --preprocessor-arg=-xc -I $(B)/msg -i $< -o $@
+
+$(B)/x86/msg.o: $(B)/msg/mmpclean.rc | $(B)/x86
+	$(X86)windres --preprocessor=$(X86)gcc --preprocessor-arg=-E \
+	    --preprocessor-arg=-xc -I $(B)/msg -i $< -o $@
+
 # Rewritten only when the version changes (a new tag), to rebuild what
 # embeds it.
 $(B)/version: FORCE | $(B)
@@ -101,6 +124,9 @@ $(B)/version: FORCE | $(B)
 
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
+
+$(B)/winprobe.exe: tests/helpers/winprobe.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -ladvapi32
 
 $(B):
 	mkdir -p $(B)/unit
@@ -113,6 +139,9 @@ $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CO
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
 
 $(B)/e2e: tests/e2e/e2e.c | $(B)
+	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
+
+$(B)/e2e_admin: tests/e2e/e2e_admin.c | $(B)
 	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
@@ -145,8 +174,10 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/e2e
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/e2e \
+	    $(B)/e2e_admin
 	$(B)/e2e
+	$(B)/e2e_admin
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1

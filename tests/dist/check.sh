@@ -18,7 +18,7 @@ WINDRES=${WINDRES:-x86_64-w64-mingw32-windres}
 # DLLs every supported Windows (7 / 2008 R2 and later) has.  Add one only
 # when the code calls it, and only if Windows 7 ships it (RstrtMgr.dll does,
 # for naming lock holders); a CRT, libgcc or winpthread DLL is never allowed.
-ALLOWED_DLLS="advapi32.dll kernel32.dll msvcrt.dll ntdll.dll"
+ALLOWED_DLLS="advapi32.dll kernel32.dll msvcrt.dll ntdll.dll rstrtmgr.dll"
 
 # Functions newer than Windows 7 that a build could plausibly import; they
 # must be looked up at run time instead.  _WIN32_WINNT=0x0601 hides most
