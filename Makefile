@@ -138,8 +138,14 @@ $(B)/x86:
 $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
 
-$(B)/e2e: tests/e2e/e2e.c | $(B)
-	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
+E2E_HARNESS := tests/e2e/harness.c tests/e2e/harness.h
+E2E_CFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE
+
+$(B)/e2e: tests/e2e/e2e.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
+$(B)/e2e_unattended: tests/e2e/e2e_unattended.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
 $(B)/e2e_admin: tests/e2e/e2e_admin.c | $(B)
 	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
@@ -175,9 +181,10 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
 e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/e2e \
-	    $(B)/e2e_admin
+	    $(B)/e2e_admin $(B)/e2e_unattended
 	$(B)/e2e
 	$(B)/e2e_admin
+	$(B)/e2e_unattended
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
