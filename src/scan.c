@@ -13,10 +13,12 @@
 
 /*
  * A file another cleaner is deleting at the same moment looks locked for
- * an instant.  Locked files get a second probe after the listing, when
- * such a race is long over; past this many, they are reported at once.
+ * an instant.  Locked files get a second probe after the listing, and at
+ * least RELOOK_MS after the last of them was found locked, when such a
+ * race is long over; past RECHECK_MAX of them, they are reported at once.
  */
 #define RECHECK_MAX 65536
+#define RELOOK_MS 100
 
 struct later {
 	char *name;
@@ -41,6 +43,7 @@ struct scan {
 	unsigned long seen;
 	struct later *locked;
 	size_t nlocked, caplocked;
+	uint64_t last_locked;	/* plat_ms() when the last was deferred */
 };
 
 /* Remembers a service to restart, once; a few dozen at most. */
@@ -108,6 +111,7 @@ defer(struct scan *s, const struct plat_entry *e)
 	v->mtime = e->mtime;
 	v->holders = NULL;
 	s->nlocked++;
+	s->last_locked = plat_ms();
 	return 1;
 }
 
@@ -439,6 +443,12 @@ scan_dir(struct run *r, const struct cand *c)
 		    why(st));
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
 		ret = EXIT_NODIR;
+	}
+	if (s.nlocked > 0) {
+		uint64_t since = plat_ms() - s.last_locked;
+
+		if (since < RELOOK_MS)
+			plat_sleep_ms((unsigned)(RELOOK_MS - since));
 	}
 	relook(&s);
 	if (s.o->wait > 0 && !r->interrupted) {

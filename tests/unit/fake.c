@@ -67,7 +67,7 @@ static struct {
 	enum pst log_open;
 	int log_write_fail, log_open_now;
 	int console_out, console_err;
-	uint64_t ms, tick;
+	uint64_t ms, tick, slept;
 } w;
 
 void
@@ -166,6 +166,7 @@ fake_reg_read(enum regview v, const char *key, const char *name)
 void fake_admin(int admin) { w.admin = admin; }
 void fake_interrupt_after(int entries) { w.interrupt_after = entries; }
 void fake_interrupt_sleeps(int n) { w.interrupt_sleeps = n; }
+uint64_t fake_slept(void) { return w.slept; }
 int fake_holder_calls(void) { return w.holder_calls; }
 const char *fake_events(void) { return w.events.s ? w.events.s : ""; }
 int fake_event_installed(void) { return w.event_installed; }
@@ -739,6 +740,7 @@ void
 plat_sleep_ms(unsigned ms)
 {
 	w.ms += ms;
+	w.slept += ms;
 	if (w.interrupt_sleeps > 0 && --w.interrupt_sleeps == 0)
 		w.entries_listed = -1000000;	/* Ctrl+C while asleep */
 }

@@ -51,6 +51,7 @@ const char *fake_reg_read(enum regview v, const char *key, const char *name);
 void fake_admin(int admin);		/* on by default */
 void fake_interrupt_after(int entries);	/* Ctrl+C after that many */
 void fake_interrupt_sleeps(int n);	/* Ctrl+C in the nth pause */
+uint64_t fake_slept(void);		/* ms spent in plat_sleep_ms */
 void fake_holder(const char *dir, const char *name, unsigned long pid,
     const char *app, const char *service);
 int fake_holder_calls(void);

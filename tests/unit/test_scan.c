@@ -149,6 +149,29 @@ test_briefly_locked_file_is_rechecked(void **state)
 }
 
 static void
+test_second_look_waits_for_the_race_to_end(void **state)
+{
+	(void)state;
+	/* found locked at the very end of the listing: pause, then look */
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", 1);
+	fake_tick(1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_in_range(fake_slept(), 90, 100);
+	assert_false(fake_exists(D, "a.mmp"));
+}
+
+static void
+test_no_pause_without_locked_files(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_tick(1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_int_equal(fake_slept(), 0);
+}
+
+static void
 test_locked_file_probed_twice_only(void **state)
 {
 	(void)state;
@@ -366,6 +389,8 @@ main(void)
 		T(test_io_error_named),
 		T(test_locked_and_failed_gives_2),
 		T(test_briefly_locked_file_is_rechecked),
+		T(test_second_look_waits_for_the_race_to_end),
+		T(test_no_pause_without_locked_files),
 		T(test_locked_file_probed_twice_only),
 		T(test_readonly_left_alone),
 		T(test_readonly_locked_says_locked),
