@@ -1996,7 +1996,39 @@ plat_isconsole(enum plat_stream s)
  */
 struct plat_log {
 	HANDLE h;
+	HANDLE mutex;	/* one per log file, shared by every mmpclean */
 };
+
+/*
+ * Appends through FILE_APPEND_DATA land at the end of the file, but Wine
+ * does not keep two processes' appends whole (measured: torn and lost
+ * lines with two runs logging at once).  A mutex named after the file's
+ * identity, whatever path names it, serialises the writers.  Global\
+ * reaches across sessions (a task as SYSTEM, an administrator's prompt);
+ * a user without the right to create it gets Local\, and a log without
+ * one still works.
+ */
+static HANDLE
+log_mutex(HANDLE h)
+{
+	static const WCHAR *const scope[] = { L"Global\\", L"Local\\" };
+	BY_HANDLE_FILE_INFORMATION bh;
+	WCHAR name[80];
+	HANDLE m;
+
+	if (!GetFileInformationByHandle(h, &bh))
+		return NULL;
+	for (size_t i = 0; i < 2; i++) {
+		_snwprintf(name, sizeof(name) / sizeof(name[0]),
+		    L"%lsmmpclean-log-%08lx-%08lx%08lx", scope[i],
+		    bh.dwVolumeSerialNumber, bh.nFileIndexHigh,
+		    bh.nFileIndexLow);
+		name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+		if ((m = CreateMutexW(NULL, FALSE, name)) != NULL)
+			return m;
+	}
+	return NULL;
+}
 
 enum pst
 plat_log_open(const char *path, struct plat_log **lp)
@@ -2009,7 +2041,7 @@ plat_log_open(const char *path, struct plat_log **lp)
 	*lp = NULL;
 	if ((r = long_path(path, &w, NULL)) != PST_OK)
 		return r;
-	h = CreateFileW(w, FILE_APPEND_DATA | SYNCHRONIZE,
+	h = CreateFileW(w, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
 	    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	e = GetLastError();
@@ -2021,6 +2053,7 @@ plat_log_open(const char *path, struct plat_log **lp)
 		return nomem();
 	}
 	(*lp)->h = h;
+	(*lp)->mutex = log_mutex(h);
 	return PST_OK;
 }
 
@@ -2032,6 +2065,7 @@ plat_log_write(struct plat_log *l, const char *utf8, size_t len)
 	DWORD done;
 	char *b;
 	enum pst r = PST_OK;
+	int held = 0;
 
 	if (len > 0x3FFFFFFF)
 		return fail_text(PST_IO, "log line too long");
@@ -2042,10 +2076,16 @@ plat_log_write(struct plat_log *l, const char *utf8, size_t len)
 			b[n++] = '\r';
 		b[n++] = utf8[i];
 	}
+	/* a writer that died holding it (WAIT_ABANDONED) wrote whole lines;
+	 * after a timeout, a line written anyway beats a line lost */
+	if (l->mutex != NULL)
+		held = WaitForSingleObject(l->mutex, 10000) != WAIT_TIMEOUT;
 	if (n > 0 && !WriteFile(l->h, b, (DWORD)n, &done, NULL))
 		r = oserr(E_WIN32, GetLastError(), C_OTHER);
 	else if (n > 0 && done != n)
 		r = fail_text(PST_IO, "short write to the log file");
+	if (held)
+		ReleaseMutex(l->mutex);
 	free(b);
 	return r;
 }
@@ -2055,6 +2095,8 @@ plat_log_close(struct plat_log *l)
 {
 	if (l == NULL)
 		return;
+	if (l->mutex != NULL)
+		CloseHandle(l->mutex);
 	CloseHandle(l->h);
 	free(l);
 }
