@@ -147,8 +147,8 @@ $(B)/e2e: tests/e2e/e2e.c $(E2E_HARNESS) | $(B)
 $(B)/e2e_unattended: tests/e2e/e2e_unattended.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
-$(B)/e2e_admin: tests/e2e/e2e_admin.c | $(B)
-	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
+$(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)/fuzz

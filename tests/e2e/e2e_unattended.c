@@ -10,7 +10,6 @@
  * way it went, or watched through the disk.
  */
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -51,61 +50,6 @@ mkfile_at(const char *path, size_t size, time_t mtime)
 		fail_msg("utimensat %s: %s", path, strerror(errno));
 }
 
-/* n files PREFIXnnnn.mmp in the test directory (or under sub, if given). */
-static void
-make_many(struct fx *f, const char *sub, const char *prefix, int n)
-{
-	char rel[PATH_MAX];
-
-	for (int i = 0; i < n; i++) {
-		fmt(rel, sizeof rel, "%s%s%s%04d.mmp", sub ? sub : "",
-		    sub ? "/" : "", prefix, i);
-		mkfile(U(f, rel));
-	}
-}
-
-/* Entries in a directory, "." and ".." aside. */
-static int
-count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	int n = 0;
-
-	if (d == NULL)
-		fail_msg("opendir %s: %s", path, strerror(errno));
-	for (struct dirent *de; (de = readdir(d)) != NULL; )
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* A whole file, as it is (no '\r' removed); "" if it cannot be read. */
-static char *
-read_raw(const char *path, size_t *lenp)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (buf == NULL)
-		abort();
-	while (fd >= 0) {
-		if (cap - len < 2048 && (buf = realloc(buf, cap *= 2)) == NULL)
-			abort();
-		if ((n = read(fd, buf + len, cap - len - 1)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	buf[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
-	return buf;
-}
-
 /* Copies a file (the exe, for a batch file to call as an installed tool). */
 static void
 copy_file(const char *from, const char *to)
@@ -118,27 +62,6 @@ copy_file(const char *from, const char *to)
 	    fclose(fp) != 0)
 		fail_msg("copy %s to %s failed", from, to);
 	free(buf);
-}
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) != 0)
-		fail_msg("write %s: %s", path, strerror(errno));
-}
-
-/* Whether a process has ended, without reaping it. */
-static int
-has_ended(pid_t pid)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof si);
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-		return 1;
-	return si.si_pid == pid;
 }
 
 /* ---- a growable string, for Python's expectations and batch files ---- */
@@ -827,7 +750,8 @@ static const char json_check[] =
 "        total[x['status']] = total.get(x['status'], 0) + 1\n"
 "s = doc.get('summary')\n"
 "exp = {'files': sum(total.values()), 'directories': want['scanned'], 'deleted': total.get('deleted', 0),\n"
-"       'locked': total.get('locked', 0), 'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0}\n"
+"       'locked': total.get('locked', 0), 'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0,\n"
+"       'scheduled': 0, 'services': []}\n"
 "if s != exp: fail('summary %r, expected %r' % (s, exp))\n"
 "print('ok')\n";
 

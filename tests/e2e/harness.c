@@ -1,4 +1,5 @@
 /* The end-to-end harness; see harness.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -23,6 +24,7 @@
 
 char g_exe[PATH_MAX], g_holdlock[PATH_MAX];
 char g_prefix[PATH_MAX], g_drive_c[PATH_MAX], g_windir[PATH_MAX];
+char g_probe[PATH_MAX], g_exe_win[PATH_MAX];
 
 /* ---- small utilities ---- */
 
@@ -115,6 +117,71 @@ mkfile(const char *path)
 		fail_msg("write %s: %s", path, strerror(errno));
 }
 
+/* n files PREFIXnnnn.mmp in the test directory (or under sub, if given). */
+void
+make_many(struct fx *f, const char *sub, const char *prefix, int n)
+{
+	char rel[PATH_MAX];
+
+	for (int i = 0; i < n; i++) {
+		fmt(rel, sizeof rel, "%s%s%s%04d.mmp", sub ? sub : "",
+		    sub ? "/" : "", prefix, i);
+		mkfile(U(f, rel));
+	}
+}
+
+void
+write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) != 0)
+		fail_msg("write %s: %s", path, strerror(errno));
+}
+
+/* A whole file, as it is (no '\r' removed); "" if it cannot be read. */
+char *
+read_raw(const char *path, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (buf == NULL)
+		abort();
+	while (fd >= 0) {
+		if (cap - len < 2048 && (buf = realloc(buf, cap *= 2)) == NULL)
+			abort();
+		if ((n = read(fd, buf + len, cap - len - 1)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+/* Entries in a directory, "." and ".." aside. */
+int
+count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (d == NULL)
+		fail_msg("opendir %s: %s", path, strerror(errno));
+	for (struct dirent *de; (de = readdir(d)) != NULL; )
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
 int
 exists(const char *path)
 {
@@ -133,11 +200,18 @@ now_ms(void)
 }
 
 void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		continue;
+}
+
+void
 nap(void)
 {
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
+	sleep_ms(5);
 }
 
 /* ---- processes ---- */
@@ -153,7 +227,10 @@ tmpfd(void)
 	return fd;
 }
 
-/* Everything in fd from the start, '\r' removed, NUL-terminated. */
+/*
+ * Everything in fd from the start, '\r' removed, NUL-terminated.  pread:
+ * the offset is shared with a child still writing to it.
+ */
 char *
 slurp(int fd)
 {
@@ -163,11 +240,10 @@ slurp(int fd)
 
 	if (buf == NULL)
 		abort();
-	lseek(fd, 0, SEEK_SET);
 	for (;;) {
 		if (cap - len < 2048 && (buf = realloc(buf, cap *= 2)) == NULL)
 			abort();
-		n = read(fd, buf + len, cap - len - 1);
+		n = pread(fd, buf + len, cap - len - 1, (off_t)len);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -181,22 +257,33 @@ slurp(int fd)
 }
 
 /*
- * Starts argv in its own process group; stdio given as descriptors, out < 0
- * for a closed standard output.
+ * Starts argv in its own process group with env ("NAME=VALUE", NULL-ended,
+ * may be NULL) added; stdio given as descriptors, out < 0 for a closed
+ * standard output.
  */
-pid_t
-spawn(const char *const argv[], const char *cwd, int in, int out, int err)
+static pid_t
+spawn_env(const char *const argv[], const char *const *env, const char *cwd,
+    int in, int out, int err)
 {
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
 	setpgid(0, 0);
+	for (; env != NULL && *env != NULL; env++)
+		if (putenv((char *)*env) != 0)
+			_exit(126);
 	if ((cwd != NULL && chdir(cwd) != 0) || dup2(in, 0) < 0 ||
 	    (out >= 0 ? dup2(out, 1) < 0 : close(1) != 0) || dup2(err, 2) < 0)
 		_exit(126);
 	execvp(argv[0], (char *const *)argv);
 	_exit(127);
+}
+
+pid_t
+spawn(const char *const argv[], const char *cwd, int in, int out, int err)
+{
+	return spawn_env(argv, NULL, cwd, in, out, err);
 }
 
 /* Waits at most ms for pid; kills its process group after that. */
@@ -224,6 +311,18 @@ reap(pid_t pid, int ms)
 	}
 }
 
+/* Whether a process has ended, without reaping it. */
+int
+has_ended(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return 1;
+	return si.si_pid == pid;
+}
+
 void
 run_free(struct run *r)
 {
@@ -232,9 +331,9 @@ run_free(struct run *r)
 	r->out = r->err = NULL;
 }
 
-int
-job_start(struct job *j, struct run *r, const char *const argv[],
-    const char *cwd, const char *outpath)
+static int
+job_start_env(struct job *j, struct run *r, const char *const argv[],
+    const char *const *env, const char *cwd, const char *outpath)
 {
 	size_t len = 0;
 
@@ -263,8 +362,16 @@ job_start(struct job *j, struct run *r, const char *const argv[],
 		    strerror(errno));
 		abort();
 	}
-	j->pid = spawn(argv, cwd, j->in, j->out, j->err);
+	j->t0 = now_ms();
+	j->pid = spawn_env(argv, env, cwd, j->in, j->out, j->err);
 	return j->pid < 0 ? -1 : 0;
+}
+
+int
+job_start(struct job *j, struct run *r, const char *const argv[],
+    const char *cwd, const char *outpath)
+{
+	return job_start_env(j, r, argv, NULL, cwd, outpath);
 }
 
 int
@@ -273,6 +380,7 @@ job_wait(struct job *j, int ms)
 	struct run *r = j->r;
 
 	r->status = j->pid < 0 ? -1 : reap(j->pid, ms);
+	r->ms = now_ms() - j->t0;
 	r->out = j->outpath ? strdup("") : slurp(j->out);
 	r->err = slurp(j->err);
 	close(j->in);
@@ -294,12 +402,36 @@ run_cmd(struct run *r, const char *const argv[], const char *cwd,
 	return job_wait(&j, ms);
 }
 
+int
+tool(struct run *r, const char *const argv[])
+{
+	if (run_cmd(r, argv, NULL, NULL, RUN_MS) != 0) {
+		dump(r);
+		fail_msg("%s: did not finish within %d s", r->cmd,
+		    RUN_MS / 1000);
+	}
+	return r->status;
+}
+
+void
+run_ok(const char *const argv[])
+{
+	struct run r = { .out = NULL };
+
+	if (tool(&r, argv) != 0) {
+		dump(&r);
+		fail_msg("%s failed", r.cmd);
+	}
+	run_free(&r);
+}
+
 void
 dump(const struct run *r)
 {
-	print_message("command: %s\nexit status: %d\n"
-	    "--- stdout ---\n%.4000s\n--- stderr ---\n%.4000s\n--------------\n",
-	    r->cmd, r->status, r->out, r->err);
+	print_message("command: %s\nexit status: %d after %llu ms\n"
+	    "--- stdout ---\n%.4000s\n--- stderr ---\n%.6000s\n"
+	    "--------------\n", r->cmd, r->status, (unsigned long long)r->ms,
+	    r->out, r->err);
 }
 
 static void
@@ -316,17 +448,26 @@ mm_argv(const char *argv[64], const char *const *args)
 
 /* `wine mmpclean.exe args...` in the test directory. */
 struct run *
-mmv(struct fx *f, const char *outpath, const char *const *args)
+mmenv(struct fx *f, const char *const *env, const char *outpath,
+    const char *const *args)
 {
 	const char *argv[64];
+	struct job j;
 
 	mm_argv(argv, args);
-	if (run_cmd(&f->r, argv, f->udir, outpath, RUN_MS) != 0) {
+	if (job_start_env(&j, &f->r, argv, env, f->udir, outpath) != 0 ||
+	    job_wait(&j, RUN_MS) != 0) {
 		dump(&f->r);
 		fail_msg("%s: did not finish within %d s", f->r.cmd,
 		    RUN_MS / 1000);
 	}
 	return &f->r;
+}
+
+struct run *
+mmv(struct fx *f, const char *outpath, const char *const *args)
+{
+	return mmenv(f, NULL, outpath, args);
 }
 
 /* The same in the background. */
@@ -354,6 +495,29 @@ mm_wait(struct fx *f, struct job *j)
 		    RUN_MS / 1000);
 	}
 	bg_forget(f, pid);
+}
+
+void
+mm_await(struct fx *f, struct job *j, const char *text)
+{
+	for (uint64_t end = now_ms() + RUN_MS; ; sleep_ms(10)) {
+		char *err = slurp(j->err);
+		int found = strstr(err, text) != NULL;
+
+		if (!found && has_ended(j->pid)) {
+			mm_wait(f, j);
+			dump(j->r);
+			free(err);
+			fail_msg("%s ended before saying \"%s\"", j->r->cmd,
+			    text);
+		}
+		free(err);
+		if (found)
+			return;
+		if (now_ms() > end)
+			fail_msg("%s: no \"%s\" within %d s", j->r->cmd, text,
+			    RUN_MS / 1000);
+	}
 }
 
 /* Background processes a failed test leaves are killed by the teardown. */
@@ -465,25 +629,39 @@ has_count(const char *line, long n, const char *word)
 	return 0;
 }
 
-/* A --where line: "PATH  (SOURCE)". */
-int
-has_where(const char *out, const char *path, const char *source)
+/* Whether out has the whole line want, icase: ignoring case. */
+static int
+find_line(const char *out, const char *want, int icase)
 {
-	char want[PATH_MAX];
-	size_t wlen;
+	size_t n = strlen(want);
 
-	fmt(want, sizeof want, "%s  (%s)", path, source);
-	wlen = strlen(want);
 	for (const char *l = out; *l != '\0'; ) {
 		const char *eol = strchr(l, '\n');
 
 		if (eol == NULL)
 			eol = l + strlen(l);
-		if ((size_t)(eol - l) == wlen && strncasecmp(l, want, wlen) == 0)
+		if ((size_t)(eol - l) == n && (icase ? strncasecmp(l, want, n) :
+		    strncmp(l, want, n)) == 0)
 			return 1;
 		l = *eol != '\0' ? eol + 1 : eol;
 	}
 	return 0;
+}
+
+int
+has_line(const char *out, const char *want)
+{
+	return find_line(out, want, 0);
+}
+
+/* A --where line: "PATH  (SOURCE)". */
+int
+has_where(const char *out, const char *path, const char *source)
+{
+	char want[PATH_MAX];
+
+	fmt(want, sizeof want, "%s  (%s)", path, source);
+	return find_line(out, want, 1);
 }
 
 int
@@ -503,28 +681,95 @@ diag_ok(const char *err)
 	return strncmp(err, "mmpclean: ", 10) == 0;
 }
 
-/* ---- registry ---- */
+/* ---- registry, through `wine reg` ---- */
+
+static const char *
+view_flag(int view)
+{
+	return view == 32 ? "/reg:32" : "/reg:64";
+}
+
+/* `reg query KEY [/v NAME]` in a view: its exit status, output in *r. */
+int
+reg_show(struct run *r, const char *key, const char *name, int view)
+{
+	const char *with[] = { "wine", "reg", "query", key, "/v", name,
+	    view_flag(view), NULL };
+	const char *without[] = { "wine", "reg", "query", key, view_flag(view),
+	    NULL };
+
+	return tool(r, name != NULL ? with : without);
+}
+
+/*
+ * The data of value name as `reg query` prints it ("    NAME    TYPE
+ * DATA"), malloc'd, or NULL when absent; its type must be type.
+ */
+char *
+reg_data(const char *key, const char *name, const char *type, int view)
+{
+	struct run r = { .out = NULL };
+	char want[256];
+	char *data = NULL;
+
+	if (reg_show(&r, key, name, view) == 0) {
+		fmt(want, sizeof want, "    %s    %s    ", name, type);
+		for (const char *l = r.out; *l != '\0'; ) {
+			const char *eol = strchr(l, '\n');
+
+			if (eol == NULL)
+				eol = l + strlen(l);
+			if (strncmp(l, want, strlen(want)) == 0) {
+				l += strlen(want);
+				data = strndup(l, (size_t)(eol - l));
+				break;
+			}
+			l = *eol != '\0' ? eol + 1 : eol;
+		}
+		if (data == NULL) {
+			dump(&r);
+			fail_msg("reg query shows %s but not as %s", name,
+			    type);
+		}
+	}
+	run_free(&r);
+	return data;
+}
+
+/* Deletes a key or a value, quietly: it may well not be there. */
+void
+reg_remove(const char *key, const char *name, int view)
+{
+	const char *value[] = { "wine", "reg", "delete", key, "/v", name, "/f",
+	    view_flag(view), NULL };
+	const char *whole[] = { "wine", "reg", "delete", key, "/f",
+	    view_flag(view), NULL };
+	struct run r = { .out = NULL };
+
+	run_cmd(&r, name != NULL ? value : whole, NULL, NULL, RUN_MS);
+	run_free(&r);
+}
+
+void
+reg_cleanup(struct fx *f, const char *key, const char *name, int view)
+{
+	if (f->nreg == MAXREG)
+		fail_msg("too many registry clean-ups");
+	f->reg[f->nreg].key = key;
+	f->reg[f->nreg].name = name;
+	f->reg[f->nreg++].view = view;
+}
 
 void
 reg_del(int view)
 {
-	const char *argv[] = { "wine", "reg", "delete", REGKEY, "/v",
-	    "ProfileDirectory", "/f", view == 32 ? "/reg:32" : "/reg:64", NULL };
-	struct run r = { .out = NULL };
-
-	run_cmd(&r, argv, NULL, NULL, RUN_MS);
-	run_free(&r);
+	reg_remove(REGKEY, "ProfileDirectory", view);
 }
 
-/* `reg query` of the value in one view: its exit status, output in *r. */
 int
 reg_query(int view, struct run *r)
 {
-	const char *argv[] = { "wine", "reg", "query", REGKEY, "/v",
-	    "ProfileDirectory", view == 32 ? "/reg:32" : "/reg:64", NULL };
-
-	run_cmd(r, argv, NULL, NULL, RUN_MS);
-	return r->status;
+	return reg_show(r, REGKEY, "ProfileDirectory", view);
 }
 
 /*
@@ -731,6 +976,8 @@ teardown(void **state)
 		reg_del(64);
 		reg_del(32);
 	}
+	for (int i = 0; i < f->nreg; i++)
+		reg_remove(f->reg[i].key, f->reg[i].name, f->reg[i].view);
 	rm_rf(f->udir);
 	rm_rf(f->uout);
 	for (int i = 0; i < f->nclean; i++)
@@ -783,6 +1030,12 @@ group_setup(void **state)
 	else
 		fmt(g_exe, sizeof g_exe, "%s/build/mmpclean.exe", root);
 	fmt(g_holdlock, sizeof g_holdlock, "%s/build/holdlock.exe", root);
+	fmt(g_probe, sizeof g_probe, "%s/build/winprobe.exe", root);
+	/* Wine's Z: is the Unix root; a relative MMPCLEAN_EXE is not handled */
+	fmt(g_exe_win, sizeof g_exe_win, "Z:%s", g_exe);
+	for (char *p = g_exe_win; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '\\';
 	for (const char *p = g_exe; p != NULL; p = p == g_exe ? g_holdlock : NULL)
 		if (access(p, R_OK) != 0) {
 			fprintf(stderr, "e2e: %s: %s (run make e2e)\n", p,

@@ -1,6 +1,6 @@
 /*
  * The end-to-end harness: the real build/mmpclean.exe under Wine, driven
- * from Linux.  Shared by e2e.c and e2e_unattended.c.
+ * from Linux.  Shared by every e2e program (e2e*.c).
  *
  * Every test gets its own directory C:\e2e\<test> (that is
  * $WINEPREFIX/drive_c/e2e/<test>) and a sibling C:\e2e\<test>.out for things
@@ -32,12 +32,16 @@
 #define MAXHOLD		4
 #define MAXCLEAN	8
 #define MAXBG		8
+#define MAXREG		4
+
+#define ARGS(...)	((const char *const []){ __VA_ARGS__, NULL })
 
 struct run {
 	char cmd[1024];		/* for messages */
 	int status;		/* exit status, 128 + signal, -1 timed out */
 	char *out;		/* stdout with '\r' removed */
 	char *err;		/* stderr likewise */
+	uint64_t ms;		/* how long it ran */
 };
 
 /* A process started by job_start and not yet waited for. */
@@ -45,6 +49,7 @@ struct job {
 	pid_t pid;
 	int in, out, err;
 	int outpath;		/* stdout went to a named file (or nowhere) */
+	uint64_t t0;		/* when it started (now_ms) */
 	struct run *r;
 };
 
@@ -63,12 +68,19 @@ struct fx {
 	char clean[MAXCLEAN][PATH_MAX];		/* more to remove afterwards */
 	int nclean;
 	pid_t bg[MAXBG];	/* process groups to kill if the test fails */
-	int reg_used;
+	int reg_used;		/* ProfileDirectory, both views */
+	struct {		/* more to remove (reg_cleanup) */
+		const char *key, *name;
+		int view;
+	} reg[MAXREG];
+	int nreg;
 	struct run r;
 };
 
 extern char g_exe[PATH_MAX], g_holdlock[PATH_MAX];
 extern char g_prefix[PATH_MAX], g_drive_c[PATH_MAX], g_windir[PATH_MAX];
+extern char g_probe[PATH_MAX];		/* build/winprobe.exe */
+extern char g_exe_win[PATH_MAX];	/* the exe as Windows names it */
 
 /* ---- small utilities ---- */
 void fmt(char *buf, size_t n, const char *f, ...)
@@ -79,8 +91,13 @@ const char *W(const struct fx *f, const char *rel);
 void rm_rf(const char *path);
 void mkdir_p(const char *path);
 void mkfile(const char *path);
+void make_many(struct fx *f, const char *sub, const char *prefix, int n);
+void write_text(const char *path, const char *text);
+char *read_raw(const char *path, size_t *lenp);
+int count_dir(const char *path);
 int exists(const char *path);
 uint64_t now_ms(void);
+void sleep_ms(unsigned ms);
 void nap(void);
 
 /* ---- processes ---- */
@@ -90,6 +107,7 @@ char *slurp(int fd);
 pid_t spawn(const char *const argv[], const char *cwd, int in, int out,
     int err);
 int reap(pid_t pid, int ms);
+int has_ended(pid_t pid);
 void run_free(struct run *r);
 /*
  * Starts argv with stdin from /dev/null; stdout to outpath (which must
@@ -102,21 +120,29 @@ int job_start(struct job *j, struct run *r, const char *const argv[],
 int job_wait(struct job *j, int ms);
 int run_cmd(struct run *r, const char *const argv[], const char *cwd,
     const char *outpath, int ms);
+/* A tool (wine reg, winprobe...): fails the test if it does not finish. */
+int tool(struct run *r, const char *const argv[]);
+void run_ok(const char *const argv[]);	/* and unless it exits 0 */
 void dump(const struct run *r);
 struct run *mmv(struct fx *f, const char *outpath, const char *const *args);
+/* The same with env ("NAME=VALUE", NULL-ended) added to its environment. */
+struct run *mmenv(struct fx *f, const char *const *env, const char *outpath,
+    const char *const *args);
 /* mmpclean started in the background; mm_wait fails the test on timeout. */
 void mm_start(struct fx *f, struct job *j, struct run *r, const char *outpath,
     const char *const *args);
 void mm_wait(struct fx *f, struct job *j);
+/* Waits until its standard error holds text; fails if it ends first. */
+void mm_await(struct fx *f, struct job *j, const char *text);
 void bg_add(struct fx *f, pid_t pid);
 void bg_forget(struct fx *f, pid_t pid);
 
-#define MM(f, ...)	mmv((f), NULL, (const char *const []){ __VA_ARGS__, NULL })
+#define MM(f, ...)	mmv((f), NULL, ARGS(__VA_ARGS__))
 #define MM0(f)		mmv((f), NULL, (const char *const []){ NULL })
-#define MMTO(f, path, ...) \
-	mmv((f), (path), (const char *const []){ __VA_ARGS__, NULL })
+#define MMTO(f, path, ...) mmv((f), (path), ARGS(__VA_ARGS__))
+#define MMENV(f, env, ...) mmenv((f), ARGS(env), NULL, ARGS(__VA_ARGS__))
 #define MM_START(f, j, r, ...) \
-	mm_start((f), (j), (r), NULL, (const char *const []){ __VA_ARGS__, NULL })
+	mm_start((f), (j), (r), NULL, ARGS(__VA_ARGS__))
 
 /* ---- reading mmpclean's output ---- */
 int count_lines(const char *out, const char *status, const char *path,
@@ -126,6 +152,7 @@ const char *summary(const char *out);
 int has_count(const char *line, long n, const char *word);
 int has_where(const char *out, const char *path, const char *source);
 int count_all_lines(const char *out);
+int has_line(const char *out, const char *want);
 int diag_ok(const char *err);
 
 /* ---- assertions that show the run when they fail ---- */
@@ -176,6 +203,21 @@ int diag_ok(const char *err);
 	}								\
 } while (0)
 
+#define expect_not_in(r, stream, needle) do {				\
+	if (strstr((r)->stream, (needle)) != NULL) {			\
+		dump(r);						\
+		fail_msg(#stream " should not contain \"%s\"", (needle)); \
+	}								\
+} while (0)
+
+/* stdout has the whole line text. */
+#define expect_out_line(r, text) do {					\
+	if (!has_line((r)->out, (text))) {				\
+		dump(r);						\
+		fail_msg("stdout lacks the line \"%s\"", (text));	\
+	}								\
+} while (0)
+
 #define expect_empty(r, stream) do {					\
 	if ((r)->stream[0] != '\0') {					\
 		dump(r);						\
@@ -212,6 +254,14 @@ int diag_ok(const char *err);
 } while (0)
 
 /* ---- registry ---- */
+/* view 64 or 32; name NULL: the whole key */
+int reg_show(struct run *r, const char *key, const char *name, int view);
+char *reg_data(const char *key, const char *name, const char *type,
+    int view);
+void reg_remove(const char *key, const char *name, int view);
+/* The teardown removes it (key and name must outlive the test). */
+void reg_cleanup(struct fx *f, const char *key, const char *name, int view);
+/* ProfileDirectory */
 void reg_del(int view);
 int reg_query(int view, struct run *r);
 void reg_set(struct fx *f, int view, const char *type, const char *data);
@@ -220,7 +270,7 @@ void reg_set(struct fx *f, int view, const char *type, const char *data);
 int hold(struct fx *f, const char *share, const char *access,
     const char *const *rels);
 #define HOLD(f, share, access, ...) \
-	hold((f), (share), (access), (const char *const []){ __VA_ARGS__, NULL })
+	hold((f), (share), (access), ARGS(__VA_ARGS__))
 int release(struct fx *f, int slot);
 
 /* ---- fixtures ---- */
