@@ -147,6 +147,9 @@ $(B)/e2e: tests/e2e/e2e.c $(E2E_HARNESS) | $(B)
 $(B)/e2e_unattended: tests/e2e/e2e_unattended.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
+$(B)/e2e_hostile: tests/e2e/e2e_hostile.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
 $(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
@@ -181,10 +184,11 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
 e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/e2e \
-	    $(B)/e2e_admin $(B)/e2e_unattended
+	    $(B)/e2e_admin $(B)/e2e_unattended $(B)/e2e_hostile
 	$(B)/e2e
 	$(B)/e2e_admin
 	$(B)/e2e_unattended
+	$(B)/e2e_hostile
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
