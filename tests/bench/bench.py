@@ -266,64 +266,69 @@ def main():
         os.makedirs(udir)
         lk = locked_names(n)
         make_files(udir, n)
-        holder = Holder(udir, lk, ready)
-        try:
-            cmds = dict(delete_cmds)
-            if n <= a.breakdown_max:
-                cmds.update(variants)
-            fps = {k: [] for k in cmds}
-            inner = []
-            ratios = {k: [] for k in cmds if k != "floor"}
-            for rep in range(reps):
-                keys = list(cmds)
-                keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
-                got = {}
-                for k in keys:
-                    make_files(udir, n, skip=lk)
-                    t, st, out, mx = run(cmds[k])
-                    left = sorted(os.listdir(udir))
-                    if left != lk:
-                        sys.exit("bench: %s left %d files, expected the "
-                                 "%d locked ones" % (k, len(left), len(lk)))
-                    if k in delete_cmds and k not in ("del /q", "floor") \
-                            and st != 1:
-                        sys.exit("bench: %s exit %d, expected 1" % (k, st))
-                    if k == "floor":
-                        f = out.split()
-                        if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
-                            sys.exit("bench: floor: %s" % out)
-                        inner.append(n / (int(f[11]) / 1e6))
-                    rss.setdefault((k, n), []).append(mx)
-                    got[k] = n / max(t - base[k], 1e-6)
-                    fps[k].append(got[k])
-                for k in ratios:
-                    ratios[k].append(got[k] / got["floor"])
-            # report mode: nothing is consumed, the files stay
-            make_files(udir, n, skip=lk)
-            rcmds = dict(report_cmds)
-            if n <= a.breakdown_max:
-                rcmds.update(report_variants)
-            rfps = {k: [] for k in rcmds}
-            rratios = {k: [] for k in rcmds if k != "floor -p"}
-            for rep in range(reps):
-                keys = list(rcmds)
-                keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
-                got = {}
-                for k in keys:
-                    t, st, out, mx = run(rcmds[k])
-                    if k.endswith("report") and st != 1:
-                        sys.exit("bench: %s exit %d" % (k, st))
-                    rss.setdefault((k, n), []).append(mx)
-                    if k.startswith("floor -p"):
-                        f = out.split()
-                        if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
-                            sys.exit("bench: floor -p: %s" % out)
-                    got[k] = n / max(t - base[k], 1e-6)
-                    rfps[k].append(got[k])
-                for k in rratios:
-                    rratios[k].append(got[k] / got["floor -p"])
-        finally:
-            holder.release()
+
+        def held(argv):
+            # holdlock lets go after 120 s, so each run gets its own.
+            holder = Holder(udir, lk, ready)
+            try:
+                return run(argv)
+            finally:
+                holder.release()
+
+        cmds = dict(delete_cmds)
+        if n <= a.breakdown_max:
+            cmds.update(variants)
+        fps = {k: [] for k in cmds}
+        inner = []
+        ratios = {k: [] for k in cmds if k != "floor"}
+        for rep in range(reps):
+            keys = list(cmds)
+            keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
+            got = {}
+            for k in keys:
+                make_files(udir, n, skip=lk)
+                t, st, out, mx = held(cmds[k])
+                left = sorted(os.listdir(udir))
+                if left != lk:
+                    sys.exit("bench: %s left %d files, expected the "
+                             "%d locked ones" % (k, len(left), len(lk)))
+                if k in delete_cmds and k not in ("del /q", "floor") \
+                        and st != 1:
+                    sys.exit("bench: %s exit %d, expected 1" % (k, st))
+                if k == "floor":
+                    f = out.split()
+                    if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
+                        sys.exit("bench: floor: %s" % out)
+                    inner.append(n / (int(f[11]) / 1e6))
+                rss.setdefault((k, n), []).append(mx)
+                got[k] = n / max(t - base[k], 1e-6)
+                fps[k].append(got[k])
+            for k in ratios:
+                ratios[k].append(got[k] / got["floor"])
+        # report mode: nothing is consumed, the files stay
+        make_files(udir, n, skip=lk)
+        rcmds = dict(report_cmds)
+        if n <= a.breakdown_max:
+            rcmds.update(report_variants)
+        rfps = {k: [] for k in rcmds}
+        rratios = {k: [] for k in rcmds if k != "floor -p"}
+        for rep in range(reps):
+            keys = list(rcmds)
+            keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
+            got = {}
+            for k in keys:
+                t, st, out, mx = held(rcmds[k])
+                if k.endswith("report") and st != 1:
+                    sys.exit("bench: %s exit %d" % (k, st))
+                rss.setdefault((k, n), []).append(mx)
+                if k.startswith("floor -p"):
+                    f = out.split()
+                    if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
+                        sys.exit("bench: floor -p: %s" % out)
+                got[k] = n / max(t - base[k], 1e-6)
+                rfps[k].append(got[k])
+            for k in rratios:
+                rratios[k].append(got[k] / got["floor -p"])
         results.append((n, reps, fps, ratios, inner, rfps, rratios))
 
         emit("N = %d files, %d locked, %d repetitions; files/s with the "
