@@ -1,15 +1,32 @@
 # mmpclean: cross-built for Windows with mingw-w64, tested on Linux.
 #
-#   make          build/mmpclean.exe
+#   make          build/mmpclean.exe (64-bit)
+#   make dist     build/dist/mmpclean-VERSION.zip, both builds and the docs
 #   make demo     run it under Wine on a demo directory (installs what it needs)
 #   make check    every test (installs what it needs)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmark (never part of check)
 
-VERSION	?= 0.1.0
+# The version: HEAD's tag (without a leading v) when it has one, else this.
+VERSION	:= 0.1.0
+TAG	:= $(shell git describe --tags --exact-match 2>/dev/null)
+ifneq ($(TAG),)
+VERSION	:= $(TAG:v%=%)
+endif
+# 1.2.3[.4][-suffix] gives 1,2,3,4 for VERSIONINFO; anything else is refused
+# (the version is also pasted into C strings and JSON).
+VERSION_NUM := $(shell printf '%s\n' '$(VERSION)' | \
+	grep -E '^[0-9]{1,5}(\.[0-9]{1,5}){2,3}([-+][0-9A-Za-z.+-]+)?$$' | \
+	sed 's/[-+].*//; s/$$/.0/' | awk -F. '$$1<65536 && $$2<65536 && \
+	$$3<65536 && $$4<65536 { print $$1 "," $$2 "," $$3 "," $$4 }')
+ifeq ($(VERSION_NUM),)
+$(error version "$(VERSION)" is not N.N.N[.N][-suffix], each N below 65536)
+endif
 B	:= build
 CROSS	?= x86_64-w64-mingw32-
 WINCC	:= $(CROSS)gcc
+WINDRES	:= $(CROSS)windres
+X86	?= i686-w64-mingw32-
 HOSTCC	?= gcc
 CLANG	?= clang
 WINE	?= wine
@@ -18,16 +35,18 @@ export WINEDEBUG ?= -all
 export WINEDLLOVERRIDES ?= mscoree,mshtml=
 
 CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
-	    src/text.c
+	    src/text.c src/admin.c
 CORE_HDR := src/mmpclean.h src/plat.h
-WIN_SRC	 := src/win32.c src/win32log.c
+WIN_SRC	 := src/win32.c
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
-WINLDFLAGS := -static -municode -s
-WINLIBS	:= -lntdll
+WINLDFLAGS := -static -municode -s -Wl,--no-insert-timestamp
+WINLIBS	:= -lntdll -lrstrtmgr -ladvapi32
+WINDMC	:= $(CROSS)windmc
+WINDRES	:= $(CROSS)windres
 
 HOSTCFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -41,27 +60,95 @@ FUZZCFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all -DMMPCLEAN_VERSION='"$(VERSION)"' \
 	      -Isrc -Itests/unit
 
+# Resources, one object per .rc, linked into both builds.  The preprocessor
+# is named so that windres cannot pick another compiler; the quotes around
+# the string survive the shell windres runs it through.
+WIN_RES	:= version
+RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
+	   --preprocessor-arg=-DRC_INVOKED -I src \
+	   -DMMPCLEAN_VERSION_STR='\"$(VERSION)\"' \
+	   -DMMPCLEAN_VERSION_NUM=$(VERSION_NUM)
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps demo check unit e2e lint fuzz fuzz-check clean
+.PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
+	dist dist-check FORCE
 
 all: $(B)/mmpclean.exe
 
-$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) | $(B)
-	$(WINCC) $(WINCFLAGS) -o $@ $(CORE_SRC) $(WIN_SRC) $(WINLDFLAGS) $(WINLIBS)
+# The message table for the event log (windmc), and the version resource
+# with the manifest, are linked into both builds.
+RES_X64	:= $(WIN_RES:%=$(B)/%.res.o) $(B)/msg/mmpclean.o
+RES_X86	:= $(WIN_RES:%=$(B)/x86/%.res.o) $(B)/x86/msg.o
+
+$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
+		   $(B)/msg/mmpclean.h $(RES_X64)
+	$(WINCC) $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
+	    $(RES_X64) $(WINLDFLAGS) $(WINLIBS)
+
+# The 32-bit build, for 32-bit servers: same sources, same flags.
+$(B)/x86/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
+		       $(B)/msg/mmpclean.h $(RES_X86) | $(B)/x86
+	$(X86)gcc $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
+	    $(RES_X86) $(WINLDFLAGS) $(WINLIBS)
+
+$(B)/%.res.o: src/%.rc $(B)/version | $(B)
+	$(WINDRES) --preprocessor=$(WINCC) $(RCFLAGS) -o $@ $<
+
+$(B)/x86/%.res.o: src/%.rc $(B)/version | $(B)/x86
+	$(X86)windres --preprocessor=$(X86)gcc $(RCFLAGS) -o $@ $<
+
+$(B)/version.res.o $(B)/x86/version.res.o: src/mmpclean.manifest
+
+# windmc writes mmpclean.rc, mmpclean.h (the IDs, for win32.c) and the
+# message binary; -U: the messages in Unicode.
+$(B)/msg/mmpclean.rc: src/mmpclean.mc | $(B)
+	@mkdir -p $(B)/msg
+	$(WINDMC) -U -r $(B)/msg -h $(B)/msg $<
+
+$(B)/msg/mmpclean.h: $(B)/msg/mmpclean.rc
+
+$(B)/msg/mmpclean.o: $(B)/msg/mmpclean.rc
+	$(WINDRES) --preprocessor=$(WINCC) --preprocessor-arg=-E \
+	    --preprocessor-arg=-xc -I $(B)/msg -i $< -o $@
+
+$(B)/x86/msg.o: $(B)/msg/mmpclean.rc | $(B)/x86
+	$(X86)windres --preprocessor=$(X86)gcc --preprocessor-arg=-E \
+	    --preprocessor-arg=-xc -I $(B)/msg -i $< -o $@
+
+# Rewritten only when the version changes (a new tag), to rebuild what
+# embeds it.
+$(B)/version: FORCE | $(B)
+	@printf '%s\n' '$(VERSION)' | cmp -s - $@ || \
+	    printf '%s\n' '$(VERSION)' >$@
 
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
 
+$(B)/winprobe.exe: tests/helpers/winprobe.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -ladvapi32
+
 $(B):
 	mkdir -p $(B)/unit
+
+$(B)/x86:
+	mkdir -p $@
 
 # The unit tests link the core with the fake platform, natively.
 $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
 
-$(B)/e2e: tests/e2e/e2e.c | $(B)
-	$(HOSTCC) -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< $(HOSTLIBS)
+E2E_HARNESS := tests/e2e/harness.c tests/e2e/harness.h
+E2E_CFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE
+
+$(B)/e2e: tests/e2e/e2e.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
+$(B)/e2e_unattended: tests/e2e/e2e_unattended.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
+$(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)/fuzz
@@ -93,17 +180,50 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/e2e
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/e2e \
+	    $(B)/e2e_admin $(B)/e2e_unattended
 	$(B)/e2e
+	$(B)/e2e_admin
+	$(B)/e2e_unattended
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
 
 check: deps
-	$(MAKE) lint unit fuzz-check e2e
+	$(MAKE) lint unit fuzz-check e2e dist-check
 
 demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 	sh tests/demo.sh
+
+# The release zip: both builds, the README and the manual page as CRLF text,
+# the licence, and SHA256SUMS of the rest.  Times, order and modes are fixed
+# (SOURCE_DATE_EPOCH: the last commit's), so one commit gives one zip.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+DIST	:= $(B)/dist/mmpclean-$(VERSION)
+DIST_FILES := x64/mmpclean.exe x86/mmpclean.exe README.txt mmpclean.txt \
+	      LICENSE
+
+dist: $(DIST).zip
+
+$(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
+	     man/mmpclean.1 LICENSE .ci/mkzip.py Makefile
+	@[ -n "$(SOURCE_DATE_EPOCH)" ] || \
+	    { echo "dist: set SOURCE_DATE_EPOCH (not a git checkout)" >&2; exit 1; }
+	rm -rf $(DIST) $@
+	mkdir -p $(DIST)/x64 $(DIST)/x86
+	cp $(B)/mmpclean.exe $(DIST)/x64/mmpclean.exe
+	cp $(B)/x86/mmpclean.exe $(DIST)/x86/mmpclean.exe
+	sed 's/\r*$$/\r/' README.md >$(DIST)/README.txt
+	mandoc -Tascii man/mmpclean.1 | col -bx | sed 's/\r*$$/\r/' \
+	    >$(DIST)/mmpclean.txt
+	sed 's/\r*$$/\r/' LICENSE >$(DIST)/LICENSE
+	cd $(DIST) && sha256sum $(DIST_FILES) >SHA256SUMS
+	python3 .ci/mkzip.py $@ $(DIST) $(SOURCE_DATE_EPOCH) \
+	    $(DIST_FILES) SHA256SUMS
+	@ls -l $@
+
+dist-check: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe
+	B=$(B) sh tests/dist/check.sh
 
 clean:
 	rm -rf $(B)

@@ -20,6 +20,30 @@ max(int a, int b)
 	return a > b ? a : b;
 }
 
+/*
+ * --eventlog: one event per run.  The IDs are documented in the manual;
+ * the message table in mmpclean.mc gives them their text.
+ */
+static int
+report_event(const struct run *r, int status)
+{
+	char *text = rep_summary_text(r, status);
+	int type = status == EXIT_CLEAN ? 0 : status == EXIT_LOCKED ? 1 : 2;
+	enum pst st;
+
+	if (text == NULL) {
+		warnmsg("out of memory");
+		return EXIT_FAILED;
+	}
+	st = plat_event(type, EVENT_RUN_CLEAN + (unsigned)type, text);
+	free(text);
+	if (st == PST_OK)
+		return EXIT_CLEAN;
+	warnmsg("cannot write to the Application event log: %s",
+	    st == PST_DENIED ? "access denied" : plat_lasterror());
+	return EXIT_FAILED;
+}
+
 int
 mmpclean_main(int argc, char **argv)
 {
@@ -47,23 +71,38 @@ mmpclean_main(int argc, char **argv)
 		return out_finish();
 	}
 
+	if (o.cmd != CMD_SCAN) {
+		ret = admin_command(&o);
+		opts_free(&o);
+		return max(ret, out_finish());
+	}
+
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
 	r.now = plat_time();
 	ret = rep_begin(&o, r.now) == 0 ? EXIT_CLEAN : EXIT_FAILED;
+	if (o.reboot && !(r.admin = plat_is_admin())) {
+		warnmsg("--reboot needs administrator rights (an elevated "
+		    "prompt, or a task running as SYSTEM); locked files will "
+		    "not be scheduled");
+		ret = EXIT_FAILED;
+	}
 	ret = max(ret, resolve(&o, &cl));
-	for (size_t i = 0; i < cl.n; i++) {
+	for (size_t i = 0; i < cl.n && !r.interrupted; i++) {
 		if (o.where)
 			rep_where(&cl.v[i]);
 		else
 			ret = max(ret, scan_dir(&r, &cl.v[i]));
 	}
-	if (r.total.locked > 0)
+	if (r.total.locked + r.total.scheduled > 0)
 		ret = max(ret, EXIT_LOCKED);
-	if (r.total.readonly + r.total.skipped + r.total.errors > 0)
+	if (r.total.readonly + r.total.skipped + r.total.errors > 0 ||
+	    r.interrupted)
 		ret = max(ret, EXIT_FAILED);
+	if (o.eventlog)
+		ret = max(ret, report_event(&r, ret));
 	ret = max(ret, out_failed());
-	rep_end(&r.total, r.dirs, ret);
+	rep_end(&r, ret);
 	candlist_free(&cl);
 	free(r.seen);
 	opts_free(&o);

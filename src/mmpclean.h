@@ -17,13 +17,30 @@ enum {
 	EXIT_USAGE = 4		/* invalid command line */
 };
 
+/* --eventlog's event IDs, as in mmpclean.mc and the manual. */
+enum {
+	EVENT_RUN_CLEAN = 1000,		/* information: nothing locked remains */
+	EVENT_RUN_LOCKED = 1001,	/* warning: locked files remain */
+	EVENT_RUN_FAILED = 1002		/* error: files or directories failed */
+};
+
 /* The whole program; argv is UTF-8.  Called by wmain in win32.c. */
 int mmpclean_main(int argc, char **argv);
 
 /* opts.c: the command line, parsed into one struct. */
 enum format { FMT_TEXT, FMT_CSV, FMT_JSON };
+enum cmd {
+	CMD_SCAN, CMD_CONFIGURE, CMD_UNCONFIGURE, CMD_INSTALL_EVENTLOG,
+	CMD_UNINSTALL_EVENTLOG
+};
 struct opts {
 	int delete, force, all, where, quiet, verbose, help, version;
+	int holders, reboot, eventlog;
+	unsigned wait;		/* --wait seconds, 0 when not given */
+	enum cmd cmd;		/* what to do other than scan */
+	const char *configure;	/* --configure DIR as given */
+	char *config_dir;	/* the same, normalised */
+	const char *grant;	/* --grant ACCOUNT */
 	const char **dirs;	/* --dir arguments, pointing into argv */
 	size_t ndirs;
 	int64_t older_than;	/* seconds; -1 when not given */
@@ -40,12 +57,16 @@ int parse_age(const char *s, int64_t *secs, const char **why);
 extern const char usage_line[];
 extern const char help_text[];
 
+/* admin.c: --configure, --unconfigure and the event source. */
+int admin_command(const struct opts *o);
+
 /* resolve.c: which directories to scan, and why. */
 enum {
 	SRC_DIROPT = 1 << 0,	/* --dir */
 	SRC_REG64 = 1 << 1,	/* ProfileDirectory, 64-bit registry view */
 	SRC_REG32 = 1 << 2,	/* ProfileDirectory, 32-bit registry view */
-	SRC_WINDIR = 1 << 3	/* the Windows directory */
+	SRC_WINDIR = 1 << 3,	/* the Windows directory */
+	SRC_WEBTEMP = 1 << 4	/* Exchange's Webtemp, for Outlook Web Access */
 };
 struct cand {
 	char *path;		/* normalised display form */
@@ -57,6 +78,8 @@ struct candlist {
 };
 extern const char profile_key[];
 extern const char profile_value[];
+extern const char exchange_key[];
+extern const char exchange_value[];
 /* EXIT_CLEAN or EXIT_NODIR (messages already written). */
 int resolve(const struct opts *o, struct candlist *cl);
 void candlist_free(struct candlist *cl);
@@ -70,6 +93,7 @@ char *src_describe(unsigned src);
 struct counts {
 	unsigned long done;	/* deleted, or unlocked in report mode */
 	unsigned long locked, readonly, skipped, errors, young;
+	unsigned long scheduled;	/* --reboot: deleted at the next boot */
 };
 struct run {
 	const struct opts *o;
@@ -78,12 +102,19 @@ struct run {
 	unsigned long dirs;
 	struct plat_dirid *seen;	/* directories scanned so far */
 	size_t nseen;
+	uint64_t wait_until;	/* --wait: plat_ms() deadline, once set */
+	int admin;		/* --reboot: administrator rights */
+	int interrupted;
+	char services[32][64];	/* --holders: services to restart */
+	size_t nservices;
 };
+void run_add_service(struct run *r, const char *name);
 int scan_dir(struct run *r, const struct cand *c);
 unsigned long counts_files(const struct counts *c);
 /* A name mmpclean may act on: the long name ends in ".mmp". */
 int name_is_mmp(const char *name);
 
+struct run;
 /*
  * out.c: everything mmpclean prints goes through here: the report on
  * standard output as text, CSV or JSON, the --log file, and messages.
@@ -96,9 +127,11 @@ void rep_file(const struct cand *c, const char *status,
 void rep_dir_end(const struct cand *c, const char *error,
     const struct counts *n);
 void rep_progress(const struct counts *n, unsigned long seen);
-void rep_end(const struct counts *total, unsigned long dirs, int status);
+void rep_end(const struct run *r, int status);
+char *rep_summary_text(const struct run *r, int status);
 void out_text(const char *text);
 void out_err(const char *text);
+void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int out_failed(void);	/* EXIT_FAILED once the report or log failed */
 int out_finish(void);	/* closes; EXIT_FAILED if an output failed */

@@ -8,30 +8,44 @@
 #include "mmpclean.h"
 
 enum {
-	OPT_ALL = 256, OPT_DIR, OPT_FORCE, OPT_FORMAT, OPT_LOG, OPT_OLDER,
-	OPT_WHERE
+	OPT_ALL = 256, OPT_CONFIGURE, OPT_DIR, OPT_EVENTLOG, OPT_FORCE,
+	OPT_FORMAT, OPT_GRANT, OPT_HOLDERS, OPT_INSTALL_EVENTLOG, OPT_LOG,
+	OPT_OLDER, OPT_REBOOT, OPT_UNCONFIGURE, OPT_UNINSTALL_EVENTLOG,
+	OPT_WAIT, OPT_WHERE
 };
 
 static const struct option longopts[] = {
-	{ "all",	no_argument,		NULL,	OPT_ALL },
-	{ "delete",	no_argument,		NULL,	'd' },
-	{ "dir",	required_argument,	NULL,	OPT_DIR },
-	{ "force",	no_argument,		NULL,	OPT_FORCE },
-	{ "format",	required_argument,	NULL,	OPT_FORMAT },
-	{ "help",	no_argument,		NULL,	'h' },
-	{ "log",	required_argument,	NULL,	OPT_LOG },
-	{ "older-than",	required_argument,	NULL,	OPT_OLDER },
-	{ "quiet",	no_argument,		NULL,	'q' },
-	{ "verbose",	no_argument,		NULL,	'v' },
-	{ "version",	no_argument,		NULL,	'V' },
-	{ "where",	no_argument,		NULL,	OPT_WHERE },
-	{ NULL,		0,			NULL,	0 }
+	{ "all",		no_argument,	   NULL, OPT_ALL },
+	{ "configure",		required_argument, NULL, OPT_CONFIGURE },
+	{ "delete",		no_argument,	   NULL, 'd' },
+	{ "dir",		required_argument, NULL, OPT_DIR },
+	{ "eventlog",		no_argument,	   NULL, OPT_EVENTLOG },
+	{ "force",		no_argument,	   NULL, OPT_FORCE },
+	{ "format",		required_argument, NULL, OPT_FORMAT },
+	{ "grant",		required_argument, NULL, OPT_GRANT },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "holders",		no_argument,	   NULL, OPT_HOLDERS },
+	{ "install-eventlog",	no_argument,	   NULL, OPT_INSTALL_EVENTLOG },
+	{ "log",		required_argument, NULL, OPT_LOG },
+	{ "older-than",		required_argument, NULL, OPT_OLDER },
+	{ "quiet",		no_argument,	   NULL, 'q' },
+	{ "reboot",		no_argument,	   NULL, OPT_REBOOT },
+	{ "unconfigure",	no_argument,	   NULL, OPT_UNCONFIGURE },
+	{ "uninstall-eventlog",	no_argument,	   NULL, OPT_UNINSTALL_EVENTLOG },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ "wait",		required_argument, NULL, OPT_WAIT },
+	{ "where",		no_argument,	   NULL, OPT_WHERE },
+	{ NULL,			0,		   NULL, 0 }
 };
 
 const char usage_line[] =
-    "usage: mmpclean [-dqv] [--force] [--older-than AGE] [--format FMT]\n"
-    "                [--log FILE] [--all | --dir DIR ...]\n"
-    "       mmpclean --where [--format FMT] [--all | --dir DIR ...]\n";
+    "usage: mmpclean [-dqv] [--force] [--holders] [--wait SECONDS] [--reboot]\n"
+    "                [--older-than AGE] [--format FMT] [--log FILE]\n"
+    "                [--eventlog] [--all | --dir DIR ...]\n"
+    "       mmpclean --where [--format FMT] [--all | --dir DIR ...]\n"
+    "       mmpclean --configure DIR [--grant ACCOUNT] | --unconfigure\n"
+    "       mmpclean --install-eventlog | --uninstall-eventlog\n";
 
 const char help_text[] =
     "mmpclean: find the *.mmp files that MAPI and CDO leave behind, and\n"
@@ -54,14 +68,31 @@ const char help_text[] =
     "      --format FMT text (the default), csv or json\n"
     "      --log FILE   append a timestamped line per file to FILE (a full\n"
     "                   path)\n"
+    "      --eventlog   write a summary event to the Application event log\n"
+    "      --holders    name the processes (and services) holding locked files\n"
+    "      --wait SECONDS\n"
+    "                   re-probe locked files until they are free or SECONDS\n"
+    "                   have passed (use right after restarting IIS)\n"
+    "      --reboot     with --delete, schedule files still locked for deletion\n"
+    "                   at the next boot (administrators only)\n"
+    "\n"
+    "  --configure DIR [--grant ACCOUNT]\n"
+    "                   make MAPI write *.mmp files to DIR (Q166599): create it,\n"
+    "                   set ProfileDirectory in both registry views and give\n"
+    "                   ACCOUNT (default: the IIS anonymous account) modify\n"
+    "                   rights on it\n"
+    "  --unconfigure    remove ProfileDirectory from both registry views\n"
+    "  --install-eventlog, --uninstall-eventlog\n"
+    "                   register or remove the event source \"mmpclean\"\n"
     "  -q, --quiet      print only problems (no per-file lines or summary)\n"
     "  -v, --verbose    say where each directory came from, and timings\n"
     "  -h, --help, /?   print this help\n"
     "  -V, --version    print the version\n"
     "\n"
     "Exit status: 0 nothing locked remains; 1 locked files remain; 2 some\n"
-    "files could not be handled; 3 a directory could not be resolved or\n"
-    "opened; 4 invalid command line.\n";
+    "files could not be handled (or a --configure / event log action\n"
+    "failed); 3 a directory could not be resolved or opened; 4 invalid\n"
+    "command line.\n";
 
 int
 parse_age(const char *s, int64_t *secs, const char **why)
@@ -96,6 +127,30 @@ parse_age(const char *s, int64_t *secs, const char **why)
 	return *why = "has an unknown unit: use s, m, h or d (as in 90s, "
 	    "30m, 12h, 7d)", -1;
 }
+
+/* --wait: whole seconds, 1 to a day. */
+static int
+parse_seconds(const char *s, unsigned *secs, const char **why)
+{
+	unsigned long n = 0;
+
+	if (*s == '\0')
+		return *why = "must be a number of seconds", -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (unsigned long)(*s - '0')) > 86400)
+			return *why = "is too long (at most 86400, a day)", -1;
+	if (*s != '\0')
+		return *why = "must be a whole number of seconds", -1;
+	if (n == 0)
+		return *why = "must be at least 1", -1;
+	*secs = (unsigned)n;
+	return 0;
+}
+
+static const char *const cmd_name[] = {
+	"", "--configure", "--unconfigure", "--install-eventlog",
+	"--uninstall-eventlog"
+};
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -141,7 +196,7 @@ int
 opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *why;
-	int c, i;
+	int c, i, clash = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->older_than = -1;
@@ -206,6 +261,40 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		case OPT_WHERE:
 			o->where = 1;
 			break;
+		case OPT_HOLDERS:
+			o->holders = 1;
+			break;
+		case OPT_WAIT:
+			if (parse_seconds(optarg, &o->wait, &why) != 0)
+				return fail(err, errlen, "--wait '%s' %s",
+				    optarg, why);
+			break;
+		case OPT_REBOOT:
+			o->reboot = 1;
+			break;
+		case OPT_EVENTLOG:
+			o->eventlog = 1;
+			break;
+		case OPT_INSTALL_EVENTLOG:
+			clash |= o->cmd != CMD_SCAN;
+			o->cmd = CMD_INSTALL_EVENTLOG;
+			break;
+		case OPT_UNINSTALL_EVENTLOG:
+			clash |= o->cmd != CMD_SCAN;
+			o->cmd = CMD_UNINSTALL_EVENTLOG;
+			break;
+		case OPT_CONFIGURE:
+			clash |= o->cmd != CMD_SCAN;
+			o->cmd = CMD_CONFIGURE;
+			o->configure = optarg;
+			break;
+		case OPT_UNCONFIGURE:
+			clash |= o->cmd != CMD_SCAN;
+			o->cmd = CMD_UNCONFIGURE;
+			break;
+		case OPT_GRANT:
+			o->grant = optarg;
+			break;
 		default:
 			return bad_option(argv, c, err, errlen);
 		}
@@ -217,6 +306,33 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 
 	if (o->help || o->version)
 		return 0;
+	if (clash)
+		return fail(err, errlen, "only one of --configure, "
+		    "--unconfigure, --install-eventlog and --uninstall-eventlog "
+		    "at a time");
+	if (o->cmd != CMD_SCAN && (o->delete || o->force || o->all ||
+	    o->where || o->ndirs || o->older_than >= 0 || o->format ||
+	    o->log || o->eventlog || o->holders || o->wait || o->reboot))
+		return fail(err, errlen, "%s does not scan; it takes no other "
+		    "options%s", cmd_name[o->cmd], o->cmd == CMD_CONFIGURE ?
+		    " but --grant" : "");
+	if (o->grant != NULL && o->cmd != CMD_CONFIGURE)
+		return fail(err, errlen, "--grant goes with --configure");
+	if (o->grant != NULL && o->grant[0] == '\0')
+		return fail(err, errlen, "--grant needs an account name");
+	if (o->reboot && !o->delete)
+		return fail(err, errlen, "--reboot goes with --delete");
+	if (o->where && (o->holders || o->wait || o->eventlog))
+		return fail(err, errlen, "--where lists directories only; "
+		    "--holders, --wait and --eventlog do not apply");
+	if (o->cmd == CMD_CONFIGURE) {
+		if (path_normalise(o->configure, &o->config_dir, &why) != 0)
+			return fail(err, errlen, "--configure '%s' %s",
+			    o->configure, why);
+		if (strlen(o->config_dir) == 3)
+			return fail(err, errlen, "--configure '%s' is a drive "
+			    "root; give a directory of its own", o->configure);
+	}
 	if (o->all && o->ndirs > 0)
 		return fail(err, errlen, "--all and --dir cannot be combined");
 	if (o->where && o->delete)
@@ -256,4 +372,6 @@ opts_free(struct opts *o)
 	if (o->log_owned)
 		free(o->log);
 	o->log = NULL;
+	free(o->config_dir);
+	o->config_dir = NULL;
 }

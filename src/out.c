@@ -271,6 +271,8 @@ counts_rest(struct sbuf *b, const struct counts *n)
 	    n->errors == 1 ? "" : "s");
 	if (st.o->older_than >= 0)
 		sb_printf(b, ", %lu young", n->young);
+	if (st.o->reboot)
+		sb_printf(b, ", %lu scheduled", n->scheduled);
 }
 
 void
@@ -324,8 +326,9 @@ rep_progress(const struct counts *n, unsigned long seen)
 }
 
 void
-rep_end(const struct counts *total, unsigned long dirs, int status)
+rep_end(const struct run *r, int status)
 {
+	const struct counts *total = &r->total;
 	struct sbuf b = { 0 }, line = { 0 };
 
 	progress_clear();
@@ -334,23 +337,37 @@ rep_end(const struct counts *total, unsigned long dirs, int status)
 		if (st.o->quiet || st.o->where)
 			break;
 		counts_text(&b, total);
-		sb_printf(&b, " in %lu director%s: ", dirs,
-		    dirs == 1 ? "y" : "ies");
+		sb_printf(&b, " in %lu director%s: ", r->dirs,
+		    r->dirs == 1 ? "y" : "ies");
 		counts_rest(&b, total);
 		sb_puts(&b, "\n");
+		if (r->nservices > 0) {
+			sb_puts(&b, "locked files are held by services:");
+			for (size_t i = 0; i < r->nservices; i++)
+				sb_printf(&b, " %s", r->services[i]);
+			sb_puts(&b, "; restarting them releases the files\n");
+		}
 		break;
 	case FMT_CSV:
 		break;
 	case FMT_JSON:
 		sb_puts(&b, "]");
-		if (!st.o->where)
+		if (!st.o->where) {
 			sb_printf(&b, ",\"summary\":{\"files\":%lu,"
 			    "\"directories\":%lu,\"%s\":%lu,\"locked\":%lu,"
 			    "\"read_only\":%lu,\"skipped\":%lu,\"errors\":%lu,"
-			    "\"young\":%lu}", counts_files(total), dirs,
+			    "\"young\":%lu,\"scheduled\":%lu,\"services\":[",
+			    counts_files(total), r->dirs,
 			    st.o->delete ? "deleted" : "unlocked", total->done,
 			    total->locked, total->readonly, total->skipped,
-			    total->errors, total->young);
+			    total->errors, total->young, total->scheduled);
+			for (size_t i = 0; i < r->nservices; i++) {
+				sb_puts(&b, i ? ",\"" : "\"");
+				sb_add_json(&b, r->services[i]);
+				sb_puts(&b, "\"");
+			}
+			sb_puts(&b, "]}");
+		}
 		sb_printf(&b, ",\"exit_status\":%d}\n", status);
 		break;
 	}
@@ -363,12 +380,46 @@ rep_end(const struct counts *total, unsigned long dirs, int status)
 	sb_free(&line);
 }
 
+/* The one line --eventlog records: the summary and the exit status. */
+char *
+rep_summary_text(const struct run *r, int status)
+{
+	struct sbuf b = { 0 };
+
+	counts_text(&b, &r->total);
+	sb_printf(&b, " in %lu director%s: ", r->dirs,
+	    r->dirs == 1 ? "y" : "ies");
+	counts_rest(&b, &r->total);
+	if (r->nservices > 0) {
+		sb_puts(&b, "; held by services:");
+		for (size_t i = 0; i < r->nservices; i++)
+			sb_printf(&b, " %s", r->services[i]);
+	}
+	sb_printf(&b, "; exit status %d", status);
+	if (b.oom)
+		sb_free(&b);
+	return b.s;
+}
+
 void
 out_text(const char *text)
 {
 	struct sbuf b = { 0 };
 
 	sb_puts(&b, text);
+	put(OUT_STDOUT, &b);
+	sb_free(&b);
+}
+
+void
+out_printf(const char *fmt, ...)
+{
+	struct sbuf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(&b, fmt, ap);
+	va_end(ap);
 	put(OUT_STDOUT, &b);
 	sb_free(&b);
 }

@@ -83,6 +83,55 @@ enum { PLAT_F_FORCE = 1 << 0 };	/* clear read-only on the same handle */
 enum pst plat_file(struct plat_dir *d, const char *name, enum plat_act act,
     unsigned flags);
 
+/*
+ * Who holds files open (Restart Manager): the processes that hold any of
+ * the n entries of d, at most cap of them.  *nh is 0 when none can be
+ * named (no rights; Wine, whose Restart Manager lists nothing).
+ */
+struct plat_holder {
+	unsigned long pid;
+	char app[128];		/* "inetinfo.exe", UTF-8 */
+	char service[64];	/* "W3SVC", or "" */
+};
+enum pst plat_holders(struct plat_dir *d, const char *const *names,
+    size_t n, struct plat_holder *h, size_t cap, size_t *nh);
+
+/* Administrator rights: an elevated token in the Administrators group. */
+int plat_is_admin(void);
+
+/*
+ * Delete at the next boot (MoveFileEx with MOVEFILE_DELAY_UNTIL_REBOOT).
+ * plat_reboot_pending says whether the entry is already in
+ * PendingFileRenameOperations, to be deleted.
+ */
+enum pst plat_reboot_pending(struct plat_dir *d, const char *name,
+    int *pending);
+enum pst plat_reboot_delete(struct plat_dir *d, const char *name);
+
+/* True once Ctrl+C or Ctrl+Break was pressed (the handler only notes it). */
+int plat_interrupted(void);
+
+/*
+ * The Application event log, source "mmpclean", with the message table
+ * compiled into the executable.  type: 0 information, 1 warning, 2 error.
+ */
+enum pst plat_event(int type, unsigned id, const char *text);
+enum pst plat_eventlog_install(void);
+enum pst plat_eventlog_uninstall(void);	/* PST_ABSENT: not installed */
+
+/* For --configure: registry writes under HKLM, in an explicit view. */
+enum pst plat_reg_key_exists(enum regview view, const char *key);
+enum pst plat_reg_set(enum regview view, const char *key, const char *name,
+    const char *value);		/* REG_SZ; creates the key */
+enum pst plat_reg_delete(enum regview view, const char *key,
+    const char *name);		/* PST_ABSENT: it was not there */
+/* Creates the directory and its parents; *created says if it was new. */
+enum pst plat_mkdir(const char *path, int *created);
+enum pst plat_account_exists(const char *name);	/* PST_ABSENT: no such */
+enum pst plat_computer_name(char **name);
+/* Adds an inheritable "modify" allow entry for account to path's DACL. */
+enum pst plat_grant_modify(const char *path, const char *account);
+
 /* Clock: wall time for ages, milliseconds for timings. */
 int64_t plat_time(void);
 uint64_t plat_ms(void);

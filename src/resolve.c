@@ -13,6 +13,9 @@
 
 const char profile_key[] = "Software\\Microsoft\\Windows Messaging Subsystem";
 const char profile_value[] = "ProfileDirectory";
+const char exchange_key[] = "Software\\Microsoft\\Exchange\\Setup";
+const char exchange_value[] = "Services";
+#define EXCHANGE_DEFAULT "C:\\EXCHSRVR"
 
 static int
 is_blank(const char *s)
@@ -222,7 +225,9 @@ src_describe(unsigned src)
 	else if (src & SRC_REG32)
 		sb_printf(&b, "%sregistry, 32-bit view", sep), sep = "; ";
 	if (src & SRC_WINDIR)
-		sb_printf(&b, "%sWindows directory", sep);
+		sb_printf(&b, "%sWindows directory", sep), sep = "; ";
+	if (src & SRC_WEBTEMP)
+		sb_printf(&b, "%sExchange Webtemp", sep);
 	if (b.oom)
 		sb_free(&b);
 	return b.s;
@@ -336,6 +341,66 @@ profile_dir(enum regview view, char **path)
 	return ret;
 }
 
+/*
+ * Outlook Web Access 5.5 writes its .mmp files to Exchsrvr\Webtemp, the
+ * Exchange directory being the value Services under the Setup key (a
+ * 32-bit program: on 64-bit Windows it is in the 32-bit view).  Returns
+ * -1 when the key is there but the value is unusable.
+ */
+static int
+webtemp(struct candlist *cl)
+{
+	static const enum regview views[] = { VIEW_64, VIEW_32 };
+	static const char *const vname[] = { "64-bit", "32-bit" };
+	struct regval rv = { 0 };
+	struct sbuf b = { 0 };
+	char *path;
+	const char *why;
+	int bad = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (plat_reg_key_exists(views[i], exchange_key) != PST_OK)
+			continue;
+		switch (plat_reg_get(views[i], exchange_key, exchange_value,
+		    &rv)) {
+		case PST_OK:
+			break;
+		case PST_ABSENT:
+			rv.data = xstrdup(EXCHANGE_DEFAULT);
+			break;
+		case PST_WRONGTYPE:
+			warnmsg("registry value 'HKLM\\%s\\%s' (%s view) is "
+			    "not a string", exchange_key, exchange_value,
+			    vname[i]);
+			bad = 1;
+			continue;
+		default:
+			warnmsg("cannot read registry value 'HKLM\\%s\\%s' "
+			    "(%s view): %s", exchange_key, exchange_value,
+			    vname[i], plat_lasterror());
+			bad = 1;
+			continue;
+		}
+		if (rv.data == NULL || path_normalise(rv.data, &path, &why)) {
+			warnmsg("registry value 'HKLM\\%s\\%s' (%s view) "
+			    "\"%s\" %s", exchange_key, exchange_value, vname[i],
+			    rv.data ? rv.data : "", rv.data ? why :
+			    "(out of memory)");
+			free(rv.data);
+			bad = 1;
+			continue;
+		}
+		free(rv.data);
+		sb_puts(&b, path);
+		sb_puts(&b, strlen(path) == 3 ? "Webtemp" : "\\Webtemp");
+		free(path);
+		if (b.oom || cand_add(cl, b.s, SRC_WEBTEMP) != 0)
+			bad = 1;
+		memset(&b, 0, sizeof(b));
+	}
+	return bad ? -1 : 0;
+}
+
 int
 resolve(const struct opts *o, struct candlist *cl)
 {
@@ -364,6 +429,8 @@ resolve(const struct opts *o, struct candlist *cl)
 		if (r > 0 && cand_add(cl, path, srcs[i]) != 0)
 			return EXIT_NODIR;
 	}
+	if (webtemp(cl) != 0)
+		bad = 1;
 	if (set && !o->all)
 		return bad ? EXIT_NODIR : EXIT_CLEAN;
 

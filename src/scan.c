@@ -4,6 +4,7 @@
  * Memory stays flat however many files there are; only locked files are
  * remembered, for one more look once the listing is done.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,17 +13,26 @@
 
 /*
  * A file another cleaner is deleting at the same moment looks locked for
- * an instant.  Locked files get a second probe after the listing, when
- * such a race is long over; past this many, they are reported at once.
+ * an instant.  Locked files get a second probe after the listing, and at
+ * least RELOOK_MS after the last of them was found locked, when such a
+ * race is long over; past RECHECK_MAX of them, they are reported at once.
  */
 #define RECHECK_MAX 65536
+#define RELOOK_MS 100
 
 struct later {
 	char *name;
 	unsigned attrs;
 	uint64_t size;
 	int64_t mtime;
+	char *holders;		/* --holders: who holds it, or NULL */
 };
+
+/* --wait: the pause between looks grows to this, starting at WAIT_FIRST. */
+#define WAIT_FIRST_MS 100
+#define WAIT_MAX_MS 2000
+/* --holders: at most this many holders named for one file */
+#define HOLDERS_MAX 16
 
 struct scan {
 	struct run *r;
@@ -33,13 +43,26 @@ struct scan {
 	unsigned long seen;
 	struct later *locked;
 	size_t nlocked, caplocked;
+	uint64_t last_locked;	/* plat_ms() when the last was deferred */
 };
+
+/* Remembers a service to restart, once; a few dozen at most. */
+void
+run_add_service(struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->nservices; i++)
+		if (ascii_casecmp(r->services[i], name) == 0)
+			return;
+	if (r->nservices < sizeof(r->services) / sizeof(r->services[0]))
+		snprintf(r->services[r->nservices++], sizeof(r->services[0]),
+		    "%s", name);
+}
 
 unsigned long
 counts_files(const struct counts *c)
 {
 	return c->done + c->locked + c->readonly + c->skipped + c->errors +
-	    c->young;
+	    c->young + c->scheduled;
 }
 
 static const char *
@@ -86,7 +109,9 @@ defer(struct scan *s, const struct plat_entry *e)
 	v->attrs = e->attrs;
 	v->size = e->size;
 	v->mtime = e->mtime;
+	v->holders = NULL;
 	s->nlocked++;
+	s->last_locked = plat_ms();
 	return 1;
 }
 
@@ -144,24 +169,164 @@ outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 }
 
 /* Probes, or deletes, one exact *.mmp entry of the directory. */
-static void
-act(struct scan *s, const struct plat_entry *e, int last)
+static enum pst
+try(struct scan *s, const char *name, unsigned attrs)
 {
 	enum pst st;
 
-	if (e->attrs & PLAT_A_LINK) {
-		outcome(s, e, PST_LINK, 1);
-		return;
-	}
+	if (attrs & PLAT_A_LINK)
+		return PST_LINK;
 	/* read-only: find out whether it is locked too, delete nothing */
-	if ((e->attrs & PLAT_A_READONLY) && !s->o->force) {
-		st = plat_file(s->d, e->name, ACT_PROBE, 0);
-		outcome(s, e, st == PST_OK ? PST_READONLY : st, last);
+	if ((attrs & PLAT_A_READONLY) && !s->o->force) {
+		st = plat_file(s->d, name, ACT_PROBE, 0);
+		return st == PST_OK ? PST_READONLY : st;
+	}
+	return plat_file(s->d, name, s->o->delete ? ACT_DELETE : ACT_PROBE,
+	    s->o->force ? PLAT_F_FORCE : 0);
+}
+
+/*
+ * One more look at every file still locked: those that are settled are
+ * reported and dropped from the list.
+ */
+static void
+relook(struct scan *s)
+{
+	size_t i, kept = 0;
+	enum pst st;
+
+	for (i = 0; i < s->nlocked; i++) {
+		struct later *l = &s->locked[i];
+		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
+
+		if ((st = try(s, l->name, l->attrs)) == PST_LOCKED) {
+			s->locked[kept++] = *l;
+			continue;
+		}
+		outcome(s, &e, st, 1);
+		free(l->name);
+	}
+	s->nlocked = kept;
+}
+
+/* --wait: look again, less and less often, until free or out of time. */
+static void
+wait_for_release(struct scan *s)
+{
+	unsigned pause = WAIT_FIRST_MS;
+	uint64_t now;
+
+	if (s->r->wait_until == 0)
+		s->r->wait_until = plat_ms() + (uint64_t)s->o->wait * 1000;
+	while (s->nlocked > 0 && !plat_interrupted() &&
+	    (now = plat_ms()) < s->r->wait_until) {
+		if (pause > s->r->wait_until - now)
+			pause = (unsigned)(s->r->wait_until - now);
+		plat_sleep_ms(pause);
+		if (plat_interrupted())
+			break;
+		relook(s);
+		pause = pause * 2 > WAIT_MAX_MS ? WAIT_MAX_MS : pause * 2;
+	}
+}
+
+static void
+holder_text(struct later *l, const struct plat_holder *h, size_t nh,
+    struct run *r)
+{
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < nh; i++) {
+		sb_printf(&b, "%s%s pid %lu", i ? "; " : "", h[i].app,
+		    h[i].pid);
+		if (h[i].service[0] != '\0') {
+			sb_printf(&b, ", service %s", h[i].service);
+			run_add_service(r, h[i].service);
+		}
+	}
+	free(l->holders);
+	l->holders = b.oom ? NULL : b.s;
+}
+
+/*
+ * --holders: Restart Manager names the holders of a set of files, not of
+ * each.  Ask for the whole set; where more than one process holds it,
+ * halve the set and ask again, so one holder (the usual IIS case) costs
+ * one session whatever the number of files.
+ */
+static void
+name_holders(struct scan *s, struct later *v, size_t n)
+{
+	struct plat_holder h[HOLDERS_MAX];
+	const char **names;
+	size_t nh = 0, i;
+
+	if (n == 0 || (names = malloc(n * sizeof(*names))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		names[i] = v[i].name;
+	if (plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK)
+		nh = 0;
+	free(names);
+	if (nh <= 1 || n == 1) {
+		for (i = 0; i < n; i++)
+			holder_text(&v[i], h, nh, s->r);
 		return;
 	}
-	st = plat_file(s->d, e->name, s->o->delete ? ACT_DELETE : ACT_PROBE,
-	    s->o->force ? PLAT_F_FORCE : 0);
-	outcome(s, e, st, last);
+	name_holders(s, v, n / 2);
+	name_holders(s, v + n / 2, n - n / 2);
+}
+
+/* --reboot: hand what is still locked to the next boot. */
+static enum pst
+schedule(struct scan *s, const struct later *l)
+{
+	int pending = 0;
+	enum pst st;
+
+	if (!s->r->admin)
+		return PST_LOCKED;
+	if ((st = plat_reboot_pending(s->d, l->name, &pending)) != PST_OK)
+		return st;
+	if (pending)
+		return PST_OK;
+	return plat_reboot_delete(s->d, l->name);
+}
+
+/* What is left locked: named, scheduled or just reported. */
+static void
+settle(struct scan *s)
+{
+	if (s->o->holders)
+		name_holders(s, s->locked, s->nlocked);
+	for (size_t i = 0; i < s->nlocked; i++) {
+		struct later *l = &s->locked[i];
+		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
+		const char *who = s->o->holders ? (l->holders ? l->holders :
+		    "holder unknown") : NULL;
+		enum pst st = s->o->reboot ? schedule(s, l) : PST_LOCKED;
+
+		if (st == PST_OK) {
+			struct sbuf why_s = { 0 };
+
+			sb_puts(&why_s, "deleted at the next boot");
+			if (who != NULL)
+				sb_printf(&why_s, "; %s", who);
+			s->n.scheduled++;
+			rep_file(s->c, "scheduled", &e, why_s.s ? why_s.s :
+			    "deleted at the next boot", 0);
+			sb_free(&why_s);
+		} else if (st == PST_LOCKED) {
+			s->n.locked++;
+			rep_file(s->c, "locked", &e, who, 0);
+		} else {
+			s->n.errors++;
+			rep_file(s->c, "error", &e, why(st), 1);
+		}
+		free(l->holders);
+		free(l->name);
+	}
+	s->nlocked = 0;
 }
 
 static void
@@ -180,7 +345,7 @@ one(struct scan *s, const struct plat_entry *e)
 		rep_file(s->c, "young", e, NULL, 0);
 		return;
 	}
-	act(s, e, 0);
+	outcome(s, e, try(s, e->name, e->attrs), 0);
 	rep_progress(&s->n, s->seen);
 }
 
@@ -218,6 +383,7 @@ add(struct counts *to, const struct counts *n)
 	to->skipped += n->skipped;
 	to->errors += n->errors;
 	to->young += n->young;
+	to->scheduled += n->scheduled;
 }
 
 int
@@ -235,6 +401,13 @@ scan_dir(struct run *r, const struct cand *c)
 		if (s.o->verbose)
 			warnmsg("'%s' (%s) is a directory already scanned",
 			    c->path, src ? src : "");
+		free(src);
+		return EXIT_CLEAN;
+	}
+	if ((st == PST_NOTFOUND || st == PST_GONE) && c->src == SRC_WEBTEMP) {
+		/* inferred from Exchange's key, not configured: no error */
+		warnmsg("Exchange's Webtemp directory '%s' does not exist; "
+		    "skipped", c->path);
 		free(src);
 		return EXIT_CLEAN;
 	}
@@ -258,21 +431,35 @@ scan_dir(struct run *r, const struct cand *c)
 	free(src);
 	r->dirs++;
 
-	while ((st = plat_dir_next(s.d, &e)) == PST_OK)
+	while (!plat_interrupted() && (st = plat_dir_next(s.d, &e)) == PST_OK)
 		one(&s, &e);
-	if (st != PST_END) {
+	if (plat_interrupted()) {
+		sb_printf(&msg, "interrupted: '%s' was not scanned to the end",
+		    c->path);
+		warnmsg("%s", msg.s ? msg.s : "out of memory");
+		r->interrupted = 1;
+	} else if (st != PST_END) {
 		sb_printf(&msg, "cannot list directory '%s': %s", c->path,
 		    why(st));
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
 		ret = EXIT_NODIR;
 	}
-	for (size_t i = 0; i < s.nlocked; i++) {
-		struct plat_entry le = { s.locked[i].name, s.locked[i].attrs,
-		    s.locked[i].size, s.locked[i].mtime };
+	if (s.nlocked > 0) {
+		uint64_t since = plat_ms() - s.last_locked;
 
-		act(&s, &le, 1);
-		free(s.locked[i].name);
+		if (since < RELOOK_MS)
+			plat_sleep_ms((unsigned)(RELOOK_MS - since));
 	}
+	relook(&s);
+	if (s.o->wait > 0 && !r->interrupted) {
+		wait_for_release(&s);
+		if (plat_interrupted()) {
+			warnmsg("interrupted while waiting for locked files "
+			    "in '%s'", c->path);
+			r->interrupted = 1;
+		}
+	}
+	settle(&s);
 	free(s.locked);
 	plat_dir_close(s.d);
 	rep_dir_end(c, msg.s, &s.n);

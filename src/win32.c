@@ -10,6 +10,8 @@
 #undef WIN32_NO_STATUS
 #include <ntstatus.h>
 #include <winternl.h>
+#include <aclapi.h>
+#include <restartmanager.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #include "mmpclean.h"
 #include "plat.h"
+#include "msg/mmpclean.h"	/* windmc's IDs for mmpclean.mc, in build/ */
 
 int wmain(int argc, wchar_t **argv);
 
@@ -307,12 +310,27 @@ oserr(enum esrc src, unsigned long code, enum ectx ctx)
 		return PST_BADNAME;
 	case ERROR_ACCESS_DENIED:
 		return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
+	case ERROR_NONE_MAPPED:		/* an account name */
+		return PST_ABSENT;
 	case ERROR_NOT_ENOUGH_MEMORY:
 	case ERROR_OUTOFMEMORY:
 		return nomem();
 	default:
 		return PST_IO;
 	}
+}
+
+/* As much of w as fits in cap bytes with its NUL, in whole code points. */
+static void
+w_to_u8_fit(const WCHAR *w, size_t n, char *out, size_t cap)
+{
+	size_t whole = n;
+
+	while (n > 0 && w_to_u8(w, n, NULL) >= cap)
+		n--;
+	if (n < whole && n > 0 && w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF)
+		n--;
+	out[w_to_u8(w, n, out)] = '\0';
 }
 
 /* FormatMessageW's text for a Win32 code, as UTF-8 without ".\r\n". */
@@ -331,11 +349,7 @@ sysmsg(DWORD code, char *out, size_t cap)
 	while (n > 0 && (w[n - 1] == L'\r' || w[n - 1] == L'\n' ||
 	    w[n - 1] == L' ' || w[n - 1] == L'.'))
 		n--;
-	while (n > 0 && w_to_u8(w, n, NULL) >= cap)
-		n--;
-	if (n > 0 && w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF)
-		n--;
-	out[w_to_u8(w, n, out)] = '\0';
+	w_to_u8_fit(w, n, out, cap);
 }
 
 const char *
@@ -366,72 +380,169 @@ plat_lasterror(void)
 	return errbuf;
 }
 
-/* Registry. */
+/* Registry, under HKEY_LOCAL_MACHINE. */
+static REGSAM
+view_sam(enum regview view)
+{
+	return view == VIEW_32 ? KEY_WOW64_32KEY : KEY_WOW64_64KEY;
+}
+
+/* Opens (or with create, creates) HKLM\key in a view. */
+static enum pst
+reg_open(enum regview view, const char *key, REGSAM access, int create,
+    HKEY *hk)
+{
+	WCHAR *wkey;
+	LSTATUS e;
+	enum pst r;
+
+	if ((r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
+		return r;
+	if (create)
+		e = RegCreateKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, NULL,
+		    REG_OPTION_NON_VOLATILE, access | view_sam(view), NULL, hk,
+		    NULL);
+	else
+		e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0,
+		    access | view_sam(view), hk);
+	free(wkey);
+	return e == ERROR_SUCCESS ? PST_OK :
+	    oserr(E_WIN32, (unsigned long)e, create ? C_OTHER : C_REG);
+}
+
+/*
+ * A value's raw data, malloc'd in *data with two NUL units after the
+ * *cb stored bytes: stored strings need not end in NUL.
+ */
+static enum pst
+reg_read(HKEY hk, const WCHAR *name, DWORD *type, WCHAR **data, DWORD *cb)
+{
+	WCHAR *buf = NULL, *nb;
+	DWORD cap = 512, len, tries;
+	LSTATUS e;
+
+	*data = NULL;
+	/* The value may grow between calls; a few rounds settle it. */
+	for (tries = 0; ; tries++) {
+		if ((nb = realloc(buf, cap + 2 * sizeof(WCHAR))) == NULL) {
+			free(buf);
+			return nomem();
+		}
+		buf = nb;
+		len = cap;
+		e = RegQueryValueExW(hk, name, NULL, type, (BYTE *)buf, &len);
+		if (e == ERROR_MORE_DATA && tries < 8 && len > cap &&
+		    len < 0x7FFFFFF0) {
+			cap = len;
+			continue;
+		}
+		break;
+	}
+	if (e != ERROR_SUCCESS) {
+		free(buf);
+		return oserr(E_WIN32, (unsigned long)e, C_REG);
+	}
+	len = len > cap ? cap : len;
+	memset((char *)buf + len, 0, 2 * sizeof(WCHAR));
+	/* An odd last byte is dropped. */
+	buf[len / sizeof(WCHAR)] = L'\0';
+	*data = buf;
+	*cb = len;
+	return PST_OK;
+}
+
 enum pst
 plat_reg_get(enum regview view, const char *key, const char *name,
     struct regval *out)
 {
-	WCHAR *wkey, *wname, *buf = NULL, *nb;
-	DWORD type, cb = 512, len, tries;
-	LSTATUS e;
+	WCHAR *wname, *buf = NULL;
+	DWORD type, len;
 	HKEY hk;
 	enum pst r;
 
 	out->data = NULL;
 	out->expand = 0;
 	out->type = 0;
-	if ((r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK)
 		return r;
-	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK) {
-		free(wkey);
-		return r;
-	}
-	e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, KEY_QUERY_VALUE |
-	    (view == VIEW_32 ? KEY_WOW64_32KEY : KEY_WOW64_64KEY), &hk);
-	free(wkey);
-	if (e != ERROR_SUCCESS) {
+	if ((r = reg_open(view, key, KEY_QUERY_VALUE, 0, &hk)) != PST_OK) {
 		free(wname);
-		return oserr(E_WIN32, (unsigned long)e, C_REG);
+		return r;
 	}
-	/* The value may grow between calls; a few rounds settle it. */
-	for (tries = 0; ; tries++) {
-		if ((nb = realloc(buf, cb + 2 * sizeof(WCHAR))) == NULL) {
-			r = nomem();
-			goto out;
-		}
-		buf = nb;
-		len = cb;
-		e = RegQueryValueExW(hk, wname, NULL, &type, (BYTE *)buf,
-		    &len);
-		if (e == ERROR_MORE_DATA && tries < 8 && len > cb &&
-		    len < 0x7FFFFFF0) {
-			cb = len;
-			continue;
-		}
-		break;
-	}
-	if (e != ERROR_SUCCESS) {
-		r = oserr(E_WIN32, (unsigned long)e, C_REG);
-		goto out;
-	}
-	out->type = type;
-	if (type != REG_SZ && type != REG_EXPAND_SZ) {
-		r = fail_text(PST_WRONGTYPE, "the value is not a string");
-		goto out;
-	}
-	/* Stored data need not end in NUL; it ends at the first one. */
-	len = len > cb ? cb : len;
-	buf[len / sizeof(WCHAR)] = L'\0';
-	if ((out->data = w_to_u8_dup(buf, wcslen(buf))) == NULL) {
-		r = nomem();
-		goto out;
-	}
-	out->expand = type == REG_EXPAND_SZ;
-	r = PST_OK;
-out:
+	r = reg_read(hk, wname, &type, &buf, &len);
 	RegCloseKey(hk);
 	free(wname);
+	if (r != PST_OK)
+		return r;
+	out->type = type;
+	if (type != REG_SZ && type != REG_EXPAND_SZ)
+		r = fail_text(PST_WRONGTYPE, "the value is not a string");
+	/* A string ends at its first NUL, stored or not. */
+	else if ((out->data = w_to_u8_dup(buf, wcslen(buf))) == NULL)
+		r = nomem();
+	else
+		out->expand = type == REG_EXPAND_SZ;
 	free(buf);
+	return r;
+}
+
+enum pst
+plat_reg_key_exists(enum regview view, const char *key)
+{
+	HKEY hk;
+	enum pst r;
+
+	r = reg_open(view, key, KEY_QUERY_VALUE, 0, &hk);
+	if (r == PST_OK)
+		RegCloseKey(hk);
+	/* It exists; reading it is the caller's next step, and its error. */
+	return r == PST_DENIED ? PST_OK : r;
+}
+
+enum pst
+plat_reg_set(enum regview view, const char *key, const char *name,
+    const char *value)
+{
+	WCHAR *wname = NULL, *wval = NULL;
+	size_t nw;
+	LSTATUS e;
+	HKEY hk;
+	enum pst r;
+
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK ||
+	    (r = u8_to_w_dup(value, &wval, &nw)) != PST_OK)
+		goto out;
+	if ((r = reg_open(view, key, KEY_SET_VALUE, 1, &hk)) != PST_OK)
+		goto out;
+	/* The size counts the terminating NUL (nw <= MAXNAME). */
+	e = RegSetValueExW(hk, wname, 0, REG_SZ, (const BYTE *)wval,
+	    (DWORD)((nw + 1) * sizeof(WCHAR)));
+	RegCloseKey(hk);
+	if (e != ERROR_SUCCESS)
+		r = oserr(E_WIN32, (unsigned long)e, C_OTHER);
+out:
+	free(wname);
+	free(wval);
+	return r;
+}
+
+enum pst
+plat_reg_delete(enum regview view, const char *key, const char *name)
+{
+	WCHAR *wname;
+	LSTATUS e;
+	HKEY hk;
+	enum pst r;
+
+	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK)
+		return r;
+	if ((r = reg_open(view, key, KEY_SET_VALUE, 0, &hk)) == PST_OK) {
+		e = RegDeleteValueW(hk, wname);
+		RegCloseKey(hk);
+		if (e != ERROR_SUCCESS)
+			r = oserr(E_WIN32, (unsigned long)e, C_REG);
+	}
+	free(wname);
 	return r;
 }
 
@@ -522,6 +633,8 @@ struct plat_dir {
 	int more;		/* entries remain at list + next */
 	char *name8;		/* the current entry's WTF-8 name */
 	size_t name8cap;
+	WCHAR *nt;		/* the NT name it was opened by: \??\C:\x */
+	size_t ntlen;
 	WCHAR *self;		/* the directory's object name */
 	USHORT selflen;		/* in units */
 	WCHAR *name16;		/* plat_file's name, MAXNAME units */
@@ -653,6 +766,24 @@ out:
 	return r;
 }
 
+/*
+ * The Win32 form of nt_path's name: \\?\C:\dir or \\?\UNC\server\share\dir,
+ * which Win32 passes on unparsed, so long paths work.  Same length.
+ */
+static enum pst
+long_path(const char *path, WCHAR **out, size_t *outlen)
+{
+	size_t len;
+	enum pst r;
+
+	if ((r = nt_path(path, out, &len)) != PST_OK)
+		return r;
+	(*out)[1] = L'\\';
+	if (outlen != NULL)
+		*outlen = len;
+	return PST_OK;
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
@@ -675,12 +806,13 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		return nomem();
 	}
 	d->h = INVALID_HANDLE_VALUE;
+	d->nt = nt;
+	d->ntlen = ntlen;
 	d->infocap = sizeof(OBJECT_NAME_INFORMATION) + 0x10000;
 	d->list = malloc(LISTBUF);
 	d->info = malloc(d->infocap);
 	d->name16 = malloc(MAXNAME * sizeof(WCHAR));
 	if (d->list == NULL || d->info == NULL || d->name16 == NULL) {
-		free(nt);
 		plat_dir_close(d);
 		return nomem();
 	}
@@ -692,7 +824,6 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
 	    FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT |
 	    FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);
-	free(nt);
 	if (!NT_SUCCESS(st)) {
 		d->h = INVALID_HANDLE_VALUE;
 		plat_dir_close(d);
@@ -820,6 +951,7 @@ plat_dir_close(struct plat_dir *d)
 		return;
 	if (d->h != INVALID_HANDLE_VALUE && d->h != NULL)
 		NtClose(d->h);
+	free(d->nt);
 	free(d->list);
 	free(d->name8);
 	free(d->self);
@@ -947,6 +1079,27 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags)
 }
 
 /*
+ * A bare entry name of d (no path, no stream, nothing to walk up) into
+ * d->name16, *nw units.
+ */
+static enum pst
+entry_name(struct plat_dir *d, const char *name, size_t *nw)
+{
+	size_t n = strlen(name), i;
+
+	if (u8_to_w(name, n, NULL, nw) != 0 || *nw == 0 || *nw > MAXNAME)
+		return fail_text(PST_BADNAME, "not a valid file name");
+	u8_to_w(name, n, d->name16, nw);
+	for (i = 0; i < *nw; i++)
+		if (d->name16[i] == L'\\' || d->name16[i] == L'/' ||
+		    d->name16[i] == L':' || d->name16[i] == L'\0')
+			return fail_text(PST_BADNAME, "not a valid file name");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail_text(PST_BADNAME, "not a valid file name");
+	return PST_OK;
+}
+
+/*
  * Per file: the open (the lock probe), one name query (the link guard), the
  * disposition, the close; under Wine 8 one server request each.  What the
  * handle's attributes would add is had without asking: FILE_NON_DIRECTORY_
@@ -964,20 +1117,11 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	HANDLE h;
 	NTSTATUS st;
 	ACCESS_MASK access = DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
-	size_t n = strlen(name), nw, i;
+	size_t nw;
 	enum pst r;
 
-	/* A bare entry name: no path, no stream, nothing to walk up. */
-	if (u8_to_w(name, n, NULL, &nw) != 0 || nw == 0 || nw > MAXNAME)
-		return fail_text(PST_BADNAME, "not a valid file name");
-	u8_to_w(name, n, d->name16, &nw);
-	for (i = 0; i < nw; i++)
-		if (d->name16[i] == L'\\' || d->name16[i] == L'/' ||
-		    d->name16[i] == L':' || d->name16[i] == L'\0')
-			return fail_text(PST_BADNAME, "not a valid file name");
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return fail_text(PST_BADNAME, "not a valid file name");
-
+	if ((r = entry_name(d, name, &nw)) != PST_OK)
+		return r;
 	if (flags & PLAT_F_FORCE)
 		access |= FILE_WRITE_ATTRIBUTES;
 	us.Buffer = d->name16;
@@ -1013,6 +1157,617 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	else
 		r = PST_OK;
 	NtClose(h);
+	return r;
+}
+
+/*
+ * Whole paths for the APIs that take one.  An NT name from nt_path
+ * (\??\C:\dir, \??\UNC\server\share\dir) becomes, in place, the long Win32
+ * form (\\?\C:\dir), or the plain one (C:\dir, \\server\share\dir) when it
+ * fits in MAX_PATH: for APIs that parse or compare paths rather than only
+ * open them (Restart Manager, the security API), which are documented
+ * for plain paths.  A longer path can only be given in the long form.
+ */
+enum pathform { PF_NT, PF_LONG, PF_PLAIN };
+
+static int
+isletter(WCHAR c)
+{
+	return (c >= L'A' && c <= L'Z') || (c >= L'a' && c <= L'z');
+}
+
+static void
+nt_form(WCHAR *p, size_t *len, enum pathform form)
+{
+	if (form == PF_NT)
+		return;
+	p[1] = L'\\';
+	if (form == PF_LONG)
+		return;
+	if (*len >= 8 && wcsncmp(p + 4, L"UNC\\", 4) == 0 &&
+	    *len - 6 < MAX_PATH) {
+		memmove(p + 2, p + 8, (*len - 8 + 1) * sizeof(WCHAR));
+		*len -= 6;
+	} else if (*len >= 6 && isletter(p[4]) && p[5] == L':' &&
+	    *len - 4 < MAX_PATH) {
+		memmove(p, p + 4, (*len - 4 + 1) * sizeof(WCHAR));
+		*len -= 4;
+	}
+}
+
+/* The full name of d's entry `name`, malloc'd, in the given form. */
+static enum pst
+entry_path(struct plat_dir *d, const char *name, enum pathform form,
+    WCHAR **out, size_t *outlen)
+{
+	size_t nw, sep, len;
+	WCHAR *p;
+	enum pst r;
+
+	*out = NULL;
+	if ((r = entry_name(d, name, &nw)) != PST_OK)
+		return r;
+	sep = d->nt[d->ntlen - 1] != L'\\';
+	len = d->ntlen + sep + nw;
+	if (len > MAXNAME)
+		return fail_text(PST_BADNAME, "the path is too long");
+	if ((p = malloc((len + 1) * sizeof(WCHAR))) == NULL)
+		return nomem();
+	memcpy(p, d->nt, d->ntlen * sizeof(WCHAR));
+	if (sep)
+		p[d->ntlen] = L'\\';
+	memcpy(p + d->ntlen + sep, d->name16, nw * sizeof(WCHAR));
+	p[len] = L'\0';
+	nt_form(p, &len, form);
+	*out = p;
+	if (outlen != NULL)
+		*outlen = len;
+	return PST_OK;
+}
+
+/* A display path (C:\x, \\server\share\x) in the given form, malloc'd. */
+static enum pst
+path_form(const char *path, enum pathform form, WCHAR **out, size_t *outlen)
+{
+	size_t len;
+	enum pst r;
+
+	if ((r = nt_path(path, out, &len)) != PST_OK)
+		return r;
+	nt_form(*out, &len, form);
+	if (outlen != NULL)
+		*outlen = len;
+	return PST_OK;
+}
+
+/*
+ * Holders.  Restart Manager names the processes that hold any of a set of
+ * files: with the file names registered, RmGetList lists them, services
+ * with their short names.  It needs rights over the holders to see them;
+ * whatever it cannot name is left unnamed, quickly.
+ */
+
+/* The executable's name, or Restart Manager's friendly name for it. */
+static void
+holder_app(const RM_PROCESS_INFO *pi, WCHAR *img, DWORD imgcap, char *app,
+    size_t cap)
+{
+	const WCHAR *name = NULL, *p;
+	FILETIME created, ended, kernel, user;
+	FILETIME start = pi->Process.ProcessStartTime;
+	DWORD n = imgcap;
+	size_t len = 0;
+	HANDLE ph;
+
+	ph = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+	    pi->Process.dwProcessId);
+	if (ph != NULL) {
+		/* The same process, not a later one given its id. */
+		if (GetProcessTimes(ph, &created, &ended, &kernel, &user) &&
+		    CompareFileTime(&created, &start) == 0 &&
+		    QueryFullProcessImageNameW(ph, 0, img, &n) && n > 0 &&
+		    n < imgcap) {
+			name = img;
+			for (p = img; p < img + n; p++)
+				if (*p == L'\\')
+					name = p + 1;
+			len = (size_t)(img + n - name);
+		}
+		CloseHandle(ph);
+	}
+	if (len == 0) {
+		name = pi->strAppName;
+		len = wcsnlen(name, CCH_RM_MAX_APP_NAME + 1);
+	}
+	w_to_u8_fit(name, len, app, cap);
+}
+
+enum pst
+plat_holders(struct plat_dir *d, const char *const *names, size_t n,
+    struct plat_holder *h, size_t cap, size_t *nh)
+{
+	WCHAR key[CCH_RM_SESSION_KEY + 1], **paths, *img = NULL;
+	RM_PROCESS_INFO *info = NULL, *ni;
+	UINT want = 8, need = 0, count = 0, tries;
+	DWORD sess, reasons, e;
+	size_t i, k, m;
+	enum pst r = PST_OK;
+
+	*nh = 0;
+	if (n == 0 || cap == 0)
+		return PST_OK;
+	if (n > 0xFFFFFF)
+		return fail_text(PST_IO, "too many files for Restart Manager");
+	if ((paths = calloc(n, sizeof(*paths))) == NULL)
+		return nomem();
+	for (i = 0; i < n; i++)
+		if ((r = entry_path(d, names[i], PF_PLAIN, &paths[i], NULL)) !=
+		    PST_OK)
+			goto out;
+	if ((e = RmStartSession(&sess, 0, key)) != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, e, C_OTHER);
+		goto out;
+	}
+	e = RmRegisterResources(sess, (UINT)n, (LPCWSTR *)paths, 0, NULL, 0,
+	    NULL);
+	/* The list may grow between calls; a few rounds settle it. */
+	for (tries = 0; e == ERROR_SUCCESS; tries++) {
+		if ((ni = realloc(info, want * sizeof(*info))) == NULL) {
+			RmEndSession(sess);
+			r = nomem();
+			goto out;
+		}
+		info = ni;
+		count = want;
+		e = RmGetList(sess, &need, &count, info, &reasons);
+		if (e != ERROR_MORE_DATA || tries >= 4 || need > 0xFFFF)
+			break;
+		want = need + 8;
+	}
+	RmEndSession(sess);
+	if (e != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, e, C_OTHER);
+		goto out;
+	}
+	if (count > 0 &&
+	    (img = malloc((MAXNAME + 1) * sizeof(WCHAR))) == NULL) {
+		r = nomem();
+		goto out;
+	}
+	for (k = 0; k < count && *nh < cap; k++) {
+		for (m = 0; m < *nh; m++)
+			if (h[m].pid == info[k].Process.dwProcessId)
+				break;
+		if (m < *nh)
+			continue;
+		h[m].pid = info[k].Process.dwProcessId;
+		holder_app(&info[k], img, MAXNAME + 1, h[m].app,
+		    sizeof(h[m].app));
+		h[m].service[0] = '\0';
+		if (info[k].ApplicationType == RmService)
+			w_to_u8_fit(info[k].strServiceShortName,
+			    wcsnlen(info[k].strServiceShortName,
+			    CCH_RM_MAX_SVC_NAME + 1), h[m].service,
+			    sizeof(h[m].service));
+		(*nh)++;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(info);
+	free(img);
+	return r;
+}
+
+/*
+ * Administrator: CheckTokenMembership finds the Administrators group only
+ * when it is enabled in the token, that is when the token is elevated
+ * (under UAC an administrator's ordinary token has it deny-only).
+ */
+int
+plat_is_admin(void)
+{
+	BYTE sid[SECURITY_MAX_SID_SIZE];
+	DWORD n = sizeof(sid);
+	BOOL member = FALSE;
+
+	if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid, &n) ||
+	    !CheckTokenMembership(NULL, sid, &member))
+		return 0;
+	return member != FALSE;
+}
+
+/*
+ * Delete at the next boot.  MoveFileEx appends (source, empty destination)
+ * to PendingFileRenameOperations, a REG_MULTI_SZ of NT names in pairs,
+ * which Session Manager carries out before anything can open the file.
+ */
+#define SESSION_MANAGER \
+	"SYSTEM\\CurrentControlSet\\Control\\Session Manager"
+
+static const WCHAR *
+skip_nt_prefix(const WCHAR *s, size_t *n)
+{
+	if (*n >= 4 && wcsncmp(s, L"\\??\\", 4) == 0) {
+		*n -= 4;
+		return s + 4;
+	}
+	return s;
+}
+
+enum pst
+plat_reboot_pending(struct plat_dir *d, const char *name, int *pending)
+{
+	WCHAR *path = NULL, *buf = NULL;
+	const WCHAR *want, *src;
+	size_t plen, i, n, slen, dlen;
+	DWORD type, cb;
+	HKEY hk;
+	enum pst r;
+
+	*pending = 0;
+	if ((r = entry_path(d, name, PF_NT, &path, &plen)) != PST_OK)
+		return r;
+	if ((r = reg_open(VIEW_64, SESSION_MANAGER, KEY_QUERY_VALUE, 0,
+	    &hk)) == PST_OK) {
+		r = reg_read(hk, L"PendingFileRenameOperations", &type, &buf,
+		    &cb);
+		RegCloseKey(hk);
+	}
+	if (r == PST_ABSENT) {
+		r = PST_OK;
+		goto out;
+	}
+	if (r != PST_OK)
+		goto out;
+	if (type != REG_MULTI_SZ) {
+		r = fail_text(PST_IO, "PendingFileRenameOperations is not a "
+		    "REG_MULTI_SZ");
+		goto out;
+	}
+	/*
+	 * Not an ordinary multi-string: an empty destination is an empty
+	 * string, so the pairs go by the stored size, not to the first "".
+	 */
+	want = skip_nt_prefix(path, &plen);
+	n = cb / sizeof(WCHAR);
+	for (i = 0; i < n; ) {
+		src = buf + i;
+		slen = wcsnlen(src, n - i);
+		i += slen + 1;
+		if (i >= n)
+			break;		/* the list's closing NUL */
+		dlen = wcsnlen(buf + i, n - i);
+		i += dlen + 1;
+		if (slen == 0 || dlen != 0 || slen > MAXNAME)
+			continue;
+		src = skip_nt_prefix(src, &slen);
+		if (CompareStringOrdinal(src, (int)slen, want, (int)plen,
+		    TRUE) == CSTR_EQUAL) {
+			*pending = 1;
+			break;
+		}
+	}
+out:
+	free(path);
+	free(buf);
+	return r;
+}
+
+enum pst
+plat_reboot_delete(struct plat_dir *d, const char *name)
+{
+	WCHAR *path;
+	enum pst r;
+
+	if ((r = entry_path(d, name, PF_LONG, &path, NULL)) != PST_OK)
+		return r;
+	if (!MoveFileExW(path, NULL, MOVEFILE_DELAY_UNTIL_REBOOT))
+		r = oserr(E_WIN32, GetLastError(), C_FILE);
+	free(path);
+	return r;
+}
+
+/*
+ * Ctrl+C and Ctrl+Break.  The handler runs on a thread of its own: it only
+ * notes the press, and the scan stops at the next file or the next look
+ * of --wait.  Closing the console, logoff and shutdown keep their default.
+ */
+static volatile LONG interrupted;
+
+static BOOL WINAPI
+on_ctrl(DWORD type)
+{
+	if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT)
+		return FALSE;
+	interrupted = 1;
+	return TRUE;
+}
+
+int
+plat_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+/*
+ * The Application event log.  The message table compiled from mmpclean.mc
+ * is in this executable, which the source's EventMessageFile names; its
+ * message IDs carry no severity or facility bits, so an event's ID is
+ * the one the manual gives, and the event type is given here.
+ */
+#define EVENT_SOURCE	L"mmpclean"
+#define EVENT_KEY \
+	L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\mmpclean"
+
+_Static_assert(MSG_RUN_CLEAN == EVENT_RUN_CLEAN &&
+    MSG_RUN_LOCKED == EVENT_RUN_LOCKED && MSG_RUN_FAILED == EVENT_RUN_FAILED,
+    "the message IDs in mmpclean.mc differ from mmpclean.h");
+
+enum pst
+plat_event(int type, unsigned id, const char *text)
+{
+	static const WORD types[] = {
+		EVENTLOG_INFORMATION_TYPE, EVENTLOG_WARNING_TYPE,
+		EVENTLOG_ERROR_TYPE
+	};
+	LPCWSTR strings[1];
+	WCHAR *w;
+	HANDLE h;
+	DWORD e;
+	enum pst r = PST_OK;
+
+	if (type < 0 || type > 2)
+		return fail_text(PST_IO, "unknown event type");
+	if ((r = u8_to_w_dup(text, &w, NULL)) != PST_OK)
+		return r;
+	if ((h = RegisterEventSourceW(NULL, EVENT_SOURCE)) == NULL) {
+		e = GetLastError();
+		free(w);
+		return oserr(E_WIN32, e, C_OTHER);
+	}
+	strings[0] = w;
+	if (!ReportEventW(h, types[type], 0, id, NULL, 1, 0, strings, NULL))
+		r = oserr(E_WIN32, GetLastError(), C_OTHER);
+	DeregisterEventSource(h);
+	free(w);
+	return r;
+}
+
+/* This executable's full name, malloc'd, never truncated. */
+static enum pst
+module_path(WCHAR **out, size_t *outlen)
+{
+	WCHAR *buf = NULL, *nb;
+	DWORD cap = MAX_PATH + 1, n;
+	DWORD e;
+
+	*out = NULL;
+	for (;;) {
+		if ((nb = realloc(buf, cap * sizeof(WCHAR))) == NULL) {
+			free(buf);
+			return nomem();
+		}
+		buf = nb;
+		if ((n = GetModuleFileNameW(NULL, buf, cap)) == 0) {
+			e = GetLastError();
+			free(buf);
+			return oserr(E_WIN32, e, C_OTHER);
+		}
+		/* A truncated name fills the buffer (its NUL too, on XP). */
+		if (n < cap - 1)
+			break;
+		if (cap > MAXNAME) {
+			free(buf);
+			return fail_text(PST_IO, "executable name too long");
+		}
+		cap = cap * 2 > MAXNAME + 1 ? MAXNAME + 1 : cap * 2;
+	}
+	buf[n] = L'\0';
+	*out = buf;
+	*outlen = n;
+	return PST_OK;
+}
+
+enum pst
+plat_eventlog_install(void)
+{
+	DWORD types = EVENTLOG_INFORMATION_TYPE | EVENTLOG_WARNING_TYPE |
+	    EVENTLOG_ERROR_TYPE;
+	WCHAR *exe;
+	size_t len = 0;
+	LSTATUS e;
+	HKEY hk;
+	enum pst r;
+
+	if ((r = module_path(&exe, &len)) != PST_OK)
+		return r;
+	e = RegCreateKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY, 0, NULL,
+	    REG_OPTION_NON_VOLATILE, KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &hk,
+	    NULL);
+	if (e == ERROR_SUCCESS) {
+		e = RegSetValueExW(hk, L"EventMessageFile", 0, REG_EXPAND_SZ,
+		    (const BYTE *)exe, (DWORD)((len + 1) * sizeof(WCHAR)));
+		if (e == ERROR_SUCCESS)
+			e = RegSetValueExW(hk, L"TypesSupported", 0, REG_DWORD,
+			    (const BYTE *)&types, sizeof(types));
+		RegCloseKey(hk);
+	}
+	free(exe);
+	return e == ERROR_SUCCESS ? PST_OK :
+	    oserr(E_WIN32, (unsigned long)e, C_OTHER);
+}
+
+enum pst
+plat_eventlog_uninstall(void)
+{
+	LSTATUS e = RegDeleteKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY,
+	    KEY_WOW64_64KEY, 0);
+
+	return e == ERROR_SUCCESS ? PST_OK :
+	    oserr(E_WIN32, (unsigned long)e, C_REG);
+}
+
+/*
+ * --configure.  Directories are made one component at a time through the
+ * \\?\ form, from the root down; one that exists must be a directory.
+ */
+static enum pst
+mkdir_one(WCHAR *w, int *created)
+{
+	DWORD a, e;
+
+	*created = 0;
+	if (CreateDirectoryW(w, NULL)) {
+		*created = 1;
+		return PST_OK;
+	}
+	if ((e = GetLastError()) != ERROR_ALREADY_EXISTS)
+		return oserr(E_WIN32, e, C_DIR);
+	if ((a = GetFileAttributesW(w)) == INVALID_FILE_ATTRIBUTES)
+		return oserr(E_WIN32, GetLastError(), C_DIR);
+	if (!(a & FILE_ATTRIBUTE_DIRECTORY))
+		return fail_text(PST_NOTDIR, "a file is in the way");
+	return PST_OK;
+}
+
+enum pst
+plat_mkdir(const char *path, int *created)
+{
+	WCHAR *w, save;
+	size_t len, i, root, skip;
+	DWORD a;
+	int made = 0;
+	enum pst r = PST_OK;
+
+	*created = 0;
+	if ((r = path_form(path, PF_LONG, &w, &len)) != PST_OK)
+		return r;
+	/* The root: \\?\C:\ or \\?\UNC\server\share\ is not made. */
+	root = 4;
+	skip = 1;
+	if (len >= 8 && wcsncmp(w + 4, L"UNC\\", 4) == 0) {
+		root = 8;
+		skip = 2;
+	}
+	for (; skip > 0 && root < len; skip--) {
+		while (root < len && w[root] != L'\\')
+			root++;
+		if (root < len)
+			root++;
+	}
+	for (i = root; i <= len && r == PST_OK; i++) {
+		if (i < len && w[i] != L'\\')
+			continue;
+		if (i == root || w[i - 1] == L'\\')
+			continue;
+		save = w[i];
+		w[i] = L'\0';
+		r = mkdir_one(w, created);
+		w[i] = save;
+		made = 1;
+	}
+	/* A root alone: it must be there. */
+	if (!made && (a = GetFileAttributesW(w)) == INVALID_FILE_ATTRIBUTES)
+		r = oserr(E_WIN32, GetLastError(), C_DIR);
+	free(w);
+	return r;
+}
+
+enum pst
+plat_account_exists(const char *name)
+{
+	WCHAR *w, *dom = NULL;
+	BYTE *sid = NULL;
+	DWORD cbsid = 0, cchdom = 0, e = 0;
+	SID_NAME_USE use = SidTypeUnknown;
+	enum pst r;
+
+	if (name[0] == '\0')
+		return fail_text(PST_ABSENT, "no account name");
+	if ((r = u8_to_w_dup(name, &w, NULL)) != PST_OK)
+		return r;
+	if (LookupAccountNameW(NULL, w, NULL, &cbsid, NULL, &cchdom, &use) ||
+	    (e = GetLastError()) == ERROR_INSUFFICIENT_BUFFER) {
+		sid = malloc(cbsid ? cbsid : 1);
+		dom = malloc((cchdom ? cchdom : 1) * sizeof(WCHAR));
+		if (sid == NULL || dom == NULL)
+			r = nomem();
+		else if (!LookupAccountNameW(NULL, w, sid, &cbsid, dom,
+		    &cchdom, &use))
+			r = oserr(E_WIN32, GetLastError(), C_OTHER);
+	} else
+		r = oserr(E_WIN32, e, C_OTHER);
+	/* A name that maps to a domain, or to nothing, is not an account. */
+	if (r == PST_OK && (use == SidTypeDomain || use == SidTypeInvalid ||
+	    use == SidTypeUnknown || use == SidTypeDeletedAccount))
+		r = fail_text(PST_ABSENT, "not an account");
+	free(w);
+	free(sid);
+	free(dom);
+	return r;
+}
+
+enum pst
+plat_computer_name(char **name)
+{
+	WCHAR buf[MAX_COMPUTERNAME_LENGTH + 1];
+	DWORD n = sizeof(buf) / sizeof(buf[0]);
+
+	*name = NULL;
+	/* NetBIOS names are at most MAX_COMPUTERNAME_LENGTH. */
+	if (!GetComputerNameW(buf, &n))
+		return oserr(E_WIN32, GetLastError(), C_OTHER);
+	if (n >= sizeof(buf) / sizeof(buf[0]))
+		return fail_text(PST_IO, "bad computer name length");
+	return (*name = w_to_u8_dup(buf, n)) == NULL ? nomem() : PST_OK;
+}
+
+/*
+ * "Modify" as Explorer grants it: read, write, execute and delete,
+ * inherited by files and subdirectories, added to the entries there.
+ */
+enum pst
+plat_grant_modify(const char *path, const char *account)
+{
+	WCHAR *wpath = NULL, *wacc = NULL;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PACL dacl = NULL, nacl = NULL;
+	EXPLICIT_ACCESSW ea;
+	DWORD e;
+	enum pst r;
+
+	if ((r = path_form(path, PF_PLAIN, &wpath, NULL)) != PST_OK ||
+	    (r = u8_to_w_dup(account, &wacc, NULL)) != PST_OK)
+		goto out;
+	e = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd);
+	if (e != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, e, C_DIR);
+		goto out;
+	}
+	memset(&ea, 0, sizeof(ea));
+	ea.grfAccessPermissions = FILE_GENERIC_READ | FILE_GENERIC_WRITE |
+	    FILE_GENERIC_EXECUTE | DELETE;
+	ea.grfAccessMode = GRANT_ACCESS;
+	ea.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
+	BuildTrusteeWithNameW(&ea.Trustee, wacc);
+	if ((e = SetEntriesInAclW(1, &ea, dacl, &nacl)) != ERROR_SUCCESS) {
+		r = oserr(E_WIN32, e, C_OTHER);
+		goto out;
+	}
+	e = SetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, nacl, NULL);
+	if (e != ERROR_SUCCESS)
+		r = oserr(E_WIN32, e, C_DIR);
+out:
+	if (nacl != NULL)
+		LocalFree(nacl);
+	if (sd != NULL)
+		LocalFree(sd);
+	free(wpath);
+	free(wacc);
 	return r;
 }
 
@@ -1256,6 +2011,124 @@ plat_isconsole(enum plat_stream s)
 	return ostream(s)->console;
 }
 
+/*
+ * The --log file.  FILE_APPEND_DATA without FILE_WRITE_DATA makes every
+ * WriteFile an append at the end of file, atomic against other writers, so
+ * runs logging at once keep their lines whole: one line, one WriteFile.
+ */
+struct plat_log {
+	HANDLE h;
+	HANDLE mutex;	/* one per log file, shared by every mmpclean */
+};
+
+/*
+ * Appends through FILE_APPEND_DATA land at the end of the file, but Wine
+ * does not keep two processes' appends whole (measured: torn and lost
+ * lines with two runs logging at once).  A mutex named after the file's
+ * identity, whatever path names it, serialises the writers.  Global\
+ * reaches across sessions (a task as SYSTEM, an administrator's prompt);
+ * a user without the right to create it gets Local\, and a log without
+ * one still works.
+ */
+static HANDLE
+log_mutex(HANDLE h)
+{
+	static const WCHAR *const scope[] = { L"Global\\", L"Local\\" };
+	BY_HANDLE_FILE_INFORMATION bh;
+	WCHAR name[80];
+	HANDLE m;
+
+	if (!GetFileInformationByHandle(h, &bh))
+		return NULL;
+	for (size_t i = 0; i < 2; i++) {
+		_snwprintf(name, sizeof(name) / sizeof(name[0]),
+		    L"%lsmmpclean-log-%08lx-%08lx%08lx", scope[i],
+		    bh.dwVolumeSerialNumber, bh.nFileIndexHigh,
+		    bh.nFileIndexLow);
+		name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+		if ((m = CreateMutexW(NULL, FALSE, name)) != NULL)
+			return m;
+	}
+	return NULL;
+}
+
+enum pst
+plat_log_open(const char *path, struct plat_log **lp)
+{
+	WCHAR *w;
+	HANDLE h;
+	DWORD e;
+	enum pst r;
+
+	*lp = NULL;
+	if ((r = long_path(path, &w, NULL)) != PST_OK)
+		return r;
+	h = CreateFileW(w, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+	    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	e = GetLastError();
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return oserr(E_WIN32, e, C_OTHER);
+	if ((*lp = malloc(sizeof(**lp))) == NULL) {
+		CloseHandle(h);
+		return nomem();
+	}
+	(*lp)->h = h;
+	(*lp)->mutex = log_mutex(h);
+	return PST_OK;
+}
+
+/* Writes utf8 with LF as CRLF, like standard output, in one WriteFile. */
+enum pst
+plat_log_write(struct plat_log *l, const char *utf8, size_t len)
+{
+	size_t i, n = 0;
+	DWORD done;
+	char *b;
+	enum pst r = PST_OK;
+	int held = 0;
+
+	if (len > 0x3FFFFFFF)
+		return fail_text(PST_IO, "log line too long");
+	if ((b = malloc(2 * len + 1)) == NULL)
+		return nomem();
+	for (i = 0; i < len; i++) {
+		if (utf8[i] == '\n' && (i == 0 || utf8[i - 1] != '\r'))
+			b[n++] = '\r';
+		b[n++] = utf8[i];
+	}
+	/* a writer that died holding it (WAIT_ABANDONED) wrote whole lines;
+	 * after a timeout, a line written anyway beats a line lost */
+	if (l->mutex != NULL)
+		held = WaitForSingleObject(l->mutex, 10000) != WAIT_TIMEOUT;
+	if (n > 0 && !WriteFile(l->h, b, (DWORD)n, &done, NULL))
+		r = oserr(E_WIN32, GetLastError(), C_OTHER);
+	else if (n > 0 && done != n)
+		r = fail_text(PST_IO, "short write to the log file");
+	if (held)
+		ReleaseMutex(l->mutex);
+	free(b);
+	return r;
+}
+
+void
+plat_log_close(struct plat_log *l)
+{
+	if (l == NULL)
+		return;
+	if (l->mutex != NULL)
+		CloseHandle(l->mutex);
+	CloseHandle(l->h);
+	free(l);
+}
+
+unsigned long
+plat_pid(void)
+{
+	return GetCurrentProcessId();
+}
+
 int
 wmain(int argc, wchar_t **argv)
 {
@@ -1265,6 +2138,7 @@ wmain(int argc, wchar_t **argv)
 
 	/* No "insert a disk" dialogs in an unattended run. */
 	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX);
+	SetConsoleCtrlHandler(on_ctrl, TRUE);
 	if (argc < 0 || (argv8 = calloc((size_t)argc + 1,
 	    sizeof(*argv8))) == NULL) {
 		plat_write(OUT_STDERR, nomem, sizeof(nomem) - 1);

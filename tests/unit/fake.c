@@ -1,5 +1,6 @@
 /* The fake platform: directories, files, registry and output in memory. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +32,32 @@ struct plat_dir {
 static struct {
 	struct fdir d[MAXD];
 	int nd;
-	struct {
-		char *data;
-		int expand;
+	struct freg {
+		int view;
+		char key[128], name[64];
+		char *data;		/* NULL: the key alone */
 		unsigned long type;
 		enum pst fail;
-	} reg[2];
+	} reg[16];
+	int nreg;
+	int admin, interrupt_after, entries_listed, interrupt_sleeps;
+	struct {
+		char dir[64], name[64];
+		struct plat_holder h[4];
+		int nh;
+	} holders[16];
+	int nholders, holder_calls;
+	char pending[16][128];
+	int npending;
+	enum pst reboot_fail;
+	struct sbuf events;
+	int event_installed;
+	enum pst event_fail;
+	char accounts[8][64];
+	int naccounts;
+	char host[32];
+	struct sbuf grants;
+	enum pst grant_fail, mkdir_fail;
 	char *env[16][2];
 	int nenv;
 	char windir[256];
@@ -46,14 +67,16 @@ static struct {
 	enum pst log_open;
 	int log_write_fail, log_open_now;
 	int console_out, console_err;
-	uint64_t ms, tick;
+	uint64_t ms, tick, slept;
 } w;
 
 void
 fake_reset(void)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < w.nreg; i++)
 		free(w.reg[i].data);
+	sb_free(&w.events);
+	sb_free(&w.grants);
 	for (int i = 0; i < w.nenv; i++)
 		free(w.env[i][0]), free(w.env[i][1]);
 	sb_free(&w.out);
@@ -61,28 +84,140 @@ fake_reset(void)
 	sb_free(&w.log);
 	memset(&w, 0, sizeof(w));
 	strcpy(w.windir, "C:\\WINDOWS");
+	strcpy(w.host, "WEB1");
+	w.admin = 1;
+}
+
+static struct freg *
+reg_find(int view, const char *key, const char *name, int make)
+{
+	for (int i = 0; i < w.nreg; i++)
+		if (w.reg[i].view == view && ascii_casecmp(w.reg[i].key,
+		    key) == 0 && ((name == NULL && w.reg[i].name[0] == 0) ||
+		    (name != NULL && ascii_casecmp(w.reg[i].name, name) == 0)))
+			return &w.reg[i];
+	if (!make)
+		return NULL;
+	memset(&w.reg[w.nreg], 0, sizeof(w.reg[0]));
+	w.reg[w.nreg].view = view;
+	snprintf(w.reg[w.nreg].key, sizeof(w.reg[0].key), "%s", key);
+	snprintf(w.reg[w.nreg].name, sizeof(w.reg[0].name), "%s",
+	    name ? name : "");
+	return &w.reg[w.nreg++];
+}
+
+void
+fake_reg_value(enum regview v, const char *key, const char *name,
+    const char *data, unsigned long type)
+{
+	struct freg *r = reg_find(v, key, name, 1);
+
+	reg_find(v, key, NULL, 1);	/* the key exists too */
+	free(r->data);
+	r->data = data ? xstrdup(data) : NULL;
+	r->type = type;
+}
+
+int
+fake_setup_profile(void **state)
+{
+	(void)state;
+	fake_reset();
+	fake_reg(VIEW_64, "C:\\mmp", 0);
+	fake_dir("C:\\mmp");
+	return 0;
+}
+
+int
+fake_teardown(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
 }
 
 void
 fake_reg(enum regview v, const char *data, int expand)
 {
-	free(w.reg[v].data);
-	w.reg[v].data = xstrdup(data);
-	w.reg[v].expand = expand;
-	w.reg[v].type = expand ? 2 : 1;
+	fake_reg_value(v, profile_key, profile_value, data, expand ? 2 : 1);
 }
 
 void
 fake_reg_type(enum regview v, unsigned long type)
 {
-	fake_reg(v, "", 0);
-	w.reg[v].type = type;
+	fake_reg_value(v, profile_key, profile_value, "", type);
 }
 
 void
 fake_reg_fail(enum regview v, enum pst st)
 {
-	w.reg[v].fail = st;
+	fake_reg(v, "", 0);
+	reg_find(v, profile_key, profile_value, 0)->fail = st;
+}
+
+const char *
+fake_reg_read(enum regview v, const char *key, const char *name)
+{
+	struct freg *r = reg_find(v, key, name, 0);
+
+	return r ? r->data : NULL;
+}
+
+void fake_admin(int admin) { w.admin = admin; }
+void fake_interrupt_after(int entries) { w.interrupt_after = entries; }
+void fake_interrupt_sleeps(int n) { w.interrupt_sleeps = n; }
+uint64_t fake_slept(void) { return w.slept; }
+int fake_holder_calls(void) { return w.holder_calls; }
+const char *fake_events(void) { return w.events.s ? w.events.s : ""; }
+int fake_event_installed(void) { return w.event_installed; }
+void fake_event_fail(enum pst st) { w.event_fail = st; }
+const char *fake_grants(void) { return w.grants.s ? w.grants.s : ""; }
+void fake_grant_fail(enum pst st) { w.grant_fail = st; }
+void fake_mkdir_fail(enum pst st) { w.mkdir_fail = st; }
+void fake_reboot_fail(enum pst st) { w.reboot_fail = st; }
+
+void
+fake_account(const char *name)
+{
+	snprintf(w.accounts[w.naccounts++], sizeof(w.accounts[0]), "%s",
+	    name);
+}
+
+void
+fake_holder(const char *dir, const char *name, unsigned long pid,
+    const char *app, const char *service)
+{
+	int i;
+
+	for (i = 0; i < w.nholders; i++)
+		if (strcmp(w.holders[i].dir, dir) == 0 &&
+		    strcmp(w.holders[i].name, name) == 0)
+			break;
+	if (i == w.nholders) {
+		w.nholders++;
+		snprintf(w.holders[i].dir, sizeof(w.holders[i].dir), "%s", dir);
+		snprintf(w.holders[i].name, sizeof(w.holders[i].name), "%s",
+		    name);
+	}
+	w.holders[i].h[w.holders[i].nh].pid = pid;
+	snprintf(w.holders[i].h[w.holders[i].nh].app, 128, "%s", app);
+	snprintf(w.holders[i].h[w.holders[i].nh].service, 64, "%s", service);
+	w.holders[i].nh++;
+}
+
+void
+fake_pending(const char *path)
+{
+	snprintf(w.pending[w.npending++], sizeof(w.pending[0]), "%s", path);
+}
+
+int
+fake_is_pending(const char *path)
+{
+	for (int i = 0; i < w.npending; i++)
+		if (ascii_casecmp(w.pending[i], path) == 0)
+			return 1;
+	return 0;
 }
 
 void
@@ -285,18 +420,20 @@ enum pst
 plat_reg_get(enum regview v, const char *key, const char *name,
     struct regval *out)
 {
+	struct freg *r = reg_find(v, key, name, 0);
+
 	memset(out, 0, sizeof(*out));
-	if (strcmp(key, profile_key) != 0 || strcmp(name, profile_value) != 0)
+	if (r == NULL)
 		return PST_ABSENT;
-	if (w.reg[v].fail != PST_OK)
-		return w.reg[v].fail;
-	if (w.reg[v].data == NULL)
+	if (r->fail != PST_OK)
+		return r->fail;
+	if (r->data == NULL)
 		return PST_ABSENT;
-	out->type = w.reg[v].type;
-	if (w.reg[v].type != 1 && w.reg[v].type != 2)
+	out->type = r->type;
+	if (r->type != 1 && r->type != 2)
 		return PST_WRONGTYPE;
-	out->data = xstrdup(w.reg[v].data);
-	out->expand = w.reg[v].expand;
+	out->data = xstrdup(r->data);
+	out->expand = r->type == 2;
 	return PST_OK;
 }
 
@@ -346,6 +483,9 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 		if (dp->pos >= dp->d->n)
 			return dp->d->list_fail != PST_OK ?
 			    dp->d->list_fail : PST_END;
+		if (w.interrupt_after > 0 &&
+		    ++w.entries_listed >= w.interrupt_after)
+			w.entries_listed = -1000000;	/* Ctrl+C pressed */
 		f = &dp->d->f[dp->pos++];
 		if (f->deleted)
 			continue;
@@ -444,10 +584,165 @@ plat_pid(void)
 	return 4242;
 }
 
+enum pst
+plat_holders(struct plat_dir *dp, const char *const *names, size_t n,
+    struct plat_holder *h, size_t cap, size_t *nh)
+{
+	*nh = 0;
+	w.holder_calls++;
+	for (size_t k = 0; k < n; k++)
+		for (int i = 0; i < w.nholders; i++) {
+			if (ascii_casecmp(w.holders[i].dir, dp->d->path) != 0 ||
+			    strcmp(w.holders[i].name, names[k]) != 0)
+				continue;
+			for (int j = 0; j < w.holders[i].nh; j++) {
+				size_t m;
+
+				for (m = 0; m < *nh; m++)
+					if (h[m].pid == w.holders[i].h[j].pid)
+						break;
+				if (m == *nh && *nh < cap)
+					h[(*nh)++] = w.holders[i].h[j];
+			}
+		}
+	return PST_OK;
+}
+
+int
+plat_is_admin(void)
+{
+	return w.admin;
+}
+
+static void
+entry_path(struct plat_dir *dp, const char *name, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s\\%s", dp->d->path, name);
+}
+
+enum pst
+plat_reboot_pending(struct plat_dir *dp, const char *name, int *pending)
+{
+	char path[512];
+
+	entry_path(dp, name, path, sizeof(path));
+	*pending = fake_is_pending(path);
+	return PST_OK;
+}
+
+enum pst
+plat_reboot_delete(struct plat_dir *dp, const char *name)
+{
+	char path[512];
+
+	if (w.reboot_fail != PST_OK)
+		return w.reboot_fail;
+	entry_path(dp, name, path, sizeof(path));
+	fake_pending(path);
+	return PST_OK;
+}
+
+int
+plat_interrupted(void)
+{
+	return w.entries_listed < 0;
+}
+
+enum pst
+plat_event(int type, unsigned id, const char *text)
+{
+	if (w.event_fail != PST_OK)
+		return w.event_fail;
+	sb_printf(&w.events, "%d %u %s\n", type, id, text);
+	return PST_OK;
+}
+
+enum pst
+plat_eventlog_install(void)
+{
+	if (w.event_fail != PST_OK)
+		return w.event_fail;
+	w.event_installed = 1;
+	return PST_OK;
+}
+
+enum pst
+plat_eventlog_uninstall(void)
+{
+	if (!w.event_installed)
+		return PST_ABSENT;
+	w.event_installed = 0;
+	return PST_OK;
+}
+
+enum pst
+plat_reg_key_exists(enum regview v, const char *key)
+{
+	return reg_find(v, key, NULL, 0) ? PST_OK : PST_ABSENT;
+}
+
+enum pst
+plat_reg_set(enum regview v, const char *key, const char *name,
+    const char *value)
+{
+	fake_reg_value(v, key, name, value, 1);
+	return PST_OK;
+}
+
+enum pst
+plat_reg_delete(enum regview v, const char *key, const char *name)
+{
+	struct freg *r = reg_find(v, key, name, 0);
+
+	if (r == NULL || r->data == NULL)
+		return PST_ABSENT;
+	free(r->data);
+	r->data = NULL;
+	return PST_OK;
+}
+
+enum pst
+plat_mkdir(const char *path, int *created)
+{
+	if (w.mkdir_fail != PST_OK)
+		return w.mkdir_fail;
+	*created = find_dir(path, 0) == NULL;
+	fake_dir(path);
+	return PST_OK;
+}
+
+enum pst
+plat_account_exists(const char *name)
+{
+	for (int i = 0; i < w.naccounts; i++)
+		if (ascii_casecmp(w.accounts[i], name) == 0)
+			return PST_OK;
+	return PST_ABSENT;
+}
+
+enum pst
+plat_computer_name(char **name)
+{
+	*name = xstrdup(w.host);
+	return PST_OK;
+}
+
+enum pst
+plat_grant_modify(const char *path, const char *account)
+{
+	if (w.grant_fail != PST_OK)
+		return w.grant_fail;
+	sb_printf(&w.grants, "%s:%s\n", account, path);
+	return PST_OK;
+}
+
 void
 plat_sleep_ms(unsigned ms)
 {
-	(void)ms;
+	w.ms += ms;
+	w.slept += ms;
+	if (w.interrupt_sleeps > 0 && --w.interrupt_sleeps == 0)
+		w.entries_listed = -1000000;	/* Ctrl+C while asleep */
 }
 
 enum pst

@@ -5,6 +5,9 @@
 #include "plat.h"
 
 void fake_reset(void);
+/* cmocka fixtures: a fresh world with ProfileDirectory C:\mmp; a reset. */
+int fake_setup_profile(void **state);
+int fake_teardown(void **state);
 
 /* ProfileDirectory in one view; type is a raw REG_* number. */
 void fake_reg(enum regview view, const char *data, int expand);
@@ -39,6 +42,29 @@ void fake_log_fail(enum pst open_st, int write_fail);
 void fake_console(int out, int err);
 void fake_set_mtime(const char *dir, const char *name, int64_t mtime);
 void fake_tick(uint64_t ms_per_call);
+
+/* Registry values anywhere under HKLM; type is a raw REG_* number. */
+void fake_reg_value(enum regview v, const char *key, const char *name,
+    const char *data, unsigned long type);
+const char *fake_reg_read(enum regview v, const char *key, const char *name);
+
+void fake_admin(int admin);		/* on by default */
+void fake_interrupt_after(int entries);	/* Ctrl+C after that many */
+void fake_interrupt_sleeps(int n);	/* Ctrl+C in the nth pause */
+uint64_t fake_slept(void);		/* ms spent in plat_sleep_ms */
+void fake_holder(const char *dir, const char *name, unsigned long pid,
+    const char *app, const char *service);
+int fake_holder_calls(void);
+void fake_pending(const char *path);	/* PendingFileRenameOperations */
+int fake_is_pending(const char *path);
+void fake_reboot_fail(enum pst st);
+const char *fake_events(void);		/* "type id text\n" per event */
+int fake_event_installed(void);
+void fake_event_fail(enum pst st);
+void fake_account(const char *name);
+const char *fake_grants(void);		/* "account:path\n" per grant */
+void fake_grant_fail(enum pst st);
+void fake_mkdir_fail(enum pst st);
 
 int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
 

@@ -6,8 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fake.h"
-#include "mmpclean.h"
+#include "testutil.h"
 
 static int
 setup(void **state)
@@ -18,20 +17,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_reset();
-	return 0;
-}
-
-static void
-assert_contains(const char *text, const char *want)
-{
-	if (strstr(text, want) == NULL)
-		fail_msg("expected \"%s\" in:\n%s", want, text);
-}
 
 static struct opts
 parse(int ok, const char *a, const char *b, const char *c)
@@ -153,7 +138,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_each_option_sets_its_field),
 		T(test_parse_twice_resets),
 		T(test_usage_errors),

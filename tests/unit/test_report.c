@@ -7,35 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fake.h"
-#include "mmpclean.h"
+#include "testutil.h"
 
-#define D "C:\\mmp"
 #define NOW 1700000000
 
 static int
 setup(void **state)
 {
-	(void)state;
-	fake_reset();
-	fake_reg(VIEW_64, D, 0);
-	fake_dir(D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_reset();
-	return 0;
-}
-
-static void
-assert_contains(const char *text, const char *want)
-{
-	if (strstr(text, want) == NULL)
-		fail_msg("expected \"%s\" in:\n%s", want, text);
+	return fake_setup_profile(state);
 }
 
 static void
@@ -153,7 +132,8 @@ test_json(void **state)
 	    "\"reason\":null}],\"error\":null}],"
 	    "\"summary\":{\"files\":3,\"directories\":1,\"unlocked\":2,"
 	    "\"locked\":1,\"read_only\":0,\"skipped\":0,\"errors\":0,"
-	    "\"young\":0},\"exit_status\":1}\n");
+	    "\"young\":0,\"scheduled\":0,\"services\":[]},"
+	    "\"exit_status\":1}\n");
 }
 
 static void
@@ -305,7 +285,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_parse_age),
 		T(test_older_than_keeps_young),
 		T(test_older_than_bad_values),

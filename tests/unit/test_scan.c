@@ -6,34 +6,13 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fake.h"
-#include "mmpclean.h"
+#include "testutil.h"
 
-#define D "C:\\mmp"
 
 static int
 setup(void **state)
 {
-	(void)state;
-	fake_reset();
-	fake_reg(VIEW_64, D, 0);
-	fake_dir(D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_reset();
-	return 0;
-}
-
-static void
-assert_line(const char *text, const char *line)
-{
-	if (strstr(text, line) == NULL)
-		fail_msg("expected line \"%s\" in:\n%s", line, text);
+	return fake_setup_profile(state);
 }
 
 static void
@@ -46,9 +25,9 @@ test_report_deletes_nothing(void **state)
 	assert_int_equal(fake_run(NULL), EXIT_LOCKED);
 	assert_true(fake_exists(D, "a.mmp"));
 	assert_true(fake_exists(D, "b.mmp"));
-	assert_line(fake_out(), "unlocked  C:\\mmp\\a.mmp\n");
-	assert_line(fake_out(), "locked    C:\\mmp\\b.mmp\n");
-	assert_line(fake_out(), "2 .mmp files in 1 directory: 1 unlocked, "
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\a.mmp\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\b.mmp\n");
+	assert_contains(fake_out(), "2 .mmp files in 1 directory: 1 unlocked, "
 	    "1 locked, 0 read-only, 0 skipped, 0 errors\n");
 }
 
@@ -62,8 +41,8 @@ test_delete_free_keep_locked(void **state)
 	assert_int_equal(fake_run("--delete", NULL), EXIT_LOCKED);
 	assert_false(fake_exists(D, "a.mmp"));
 	assert_true(fake_exists(D, "b.mmp"));
-	assert_line(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
-	assert_line(fake_out(), "locked    C:\\mmp\\b.mmp\n");
+	assert_contains(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\b.mmp\n");
 }
 
 static void
@@ -75,7 +54,7 @@ test_delete_all_free_exits_0(void **state)
 	assert_int_equal(fake_run("-d", NULL), EXIT_CLEAN);
 	assert_false(fake_exists(D, "a.mmp"));
 	assert_false(fake_exists(D, "B.MMP"));
-	assert_line(fake_out(), "2 deleted");
+	assert_contains(fake_out(), "2 deleted");
 }
 
 static void
@@ -99,7 +78,7 @@ test_only_exact_mmp_names(void **state)
 	assert_true(fake_exists(D, "d.mmp"));
 	assert_int_equal(fake_opens(D, "d.mmp"), 0);
 	assert_false(fake_exists(D, "real.Mmp"));
-	assert_line(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
+	assert_contains(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
 }
 
 static void
@@ -110,7 +89,7 @@ test_vanished_file_is_not_an_error(void **state)
 	fake_vanish(D, "a.mmp");
 	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
 	assert_string_equal(fake_err(), "");
-	assert_line(fake_out(), "0 .mmp files in 1 directory");
+	assert_contains(fake_out(), "0 .mmp files in 1 directory");
 }
 
 static void
@@ -131,8 +110,8 @@ test_access_denied_is_not_locked(void **state)
 	fake_fail(D, "a.mmp", PST_DENIED);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
 	assert_true(fake_exists(D, "a.mmp"));
-	assert_line(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
-	assert_line(fake_out(), "0 locked");
+	assert_contains(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
+	assert_contains(fake_out(), "0 locked");
 }
 
 static void
@@ -142,7 +121,7 @@ test_io_error_named(void **state)
 	fake_file(D, "a.mmp", 0);
 	fake_fail(D, "a.mmp", PST_IO);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
-	assert_line(fake_out(), "(fake I/O error 1117)");
+	assert_contains(fake_out(), "(fake I/O error 1117)");
 }
 
 static void
@@ -166,7 +145,30 @@ test_briefly_locked_file_is_rechecked(void **state)
 	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
 	assert_false(fake_exists(D, "a.mmp"));
 	assert_int_equal(fake_opens(D, "a.mmp"), 2);
-	assert_line(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
+	assert_contains(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
+}
+
+static void
+test_second_look_waits_for_the_race_to_end(void **state)
+{
+	(void)state;
+	/* found locked at the very end of the listing: pause, then look */
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", 1);
+	fake_tick(1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_in_range(fake_slept(), 90, 100);
+	assert_false(fake_exists(D, "a.mmp"));
+}
+
+static void
+test_no_pause_without_locked_files(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_tick(1);
+	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_int_equal(fake_slept(), 0);
 }
 
 static void
@@ -186,7 +188,7 @@ test_readonly_left_alone(void **state)
 	fake_file(D, "r.mmp", PLAT_A_READONLY);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
 	assert_true(fake_exists(D, "r.mmp"));
-	assert_line(fake_out(), "read-only C:\\mmp\\r.mmp  (");
+	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (");
 }
 
 static void
@@ -196,7 +198,7 @@ test_readonly_locked_says_locked(void **state)
 	fake_file(D, "r.mmp", PLAT_A_READONLY);
 	fake_lock(D, "r.mmp", -1);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_LOCKED);
-	assert_line(fake_out(), "locked    C:\\mmp\\r.mmp");
+	assert_contains(fake_out(), "locked    C:\\mmp\\r.mmp");
 }
 
 static void
@@ -225,7 +227,7 @@ test_reparse_point_never_opened(void **state)
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
 	assert_true(fake_exists(D, "l.mmp"));
 	assert_int_equal(fake_opens(D, "l.mmp"), 0);
-	assert_line(fake_out(), "skipped   C:\\mmp\\l.mmp  (");
+	assert_contains(fake_out(), "skipped   C:\\mmp\\l.mmp  (");
 }
 
 static void
@@ -235,7 +237,7 @@ test_handle_not_the_entry_skipped(void **state)
 	fake_file(D, "l.mmp", 0);
 	fake_fail(D, "l.mmp", PST_LINK);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
-	assert_line(fake_out(), "skipped   C:\\mmp\\l.mmp");
+	assert_contains(fake_out(), "skipped   C:\\mmp\\l.mmp");
 }
 
 static void
@@ -247,8 +249,8 @@ test_badname_reported_escaped(void **state)
 	fake_fail(D, "a\xed\xa0\x80.mmp", PST_BADNAME);
 	fake_file(D, "new\nline.mmp", 0);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
-	assert_line(fake_out(), "error     C:\\mmp\\a\\uD800.mmp  (");
-	assert_line(fake_out(), "deleted   C:\\mmp\\new\\x0Aline.mmp\n");
+	assert_contains(fake_out(), "error     C:\\mmp\\a\\uD800.mmp  (");
+	assert_contains(fake_out(), "deleted   C:\\mmp\\new\\x0Aline.mmp\n");
 }
 
 static void
@@ -257,7 +259,7 @@ test_unicode_name_printed_as_utf8(void **state)
 	(void)state;
 	fake_file(D, "\xd0\x9f\xd1\x80\xd0\xb8.mmp", 0);
 	assert_int_equal(fake_run(NULL), EXIT_CLEAN);
-	assert_line(fake_out(), "unlocked  C:\\mmp\\\xd0\x9f\xd1\x80\xd0\xb8.mmp\n");
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\\xd0\x9f\xd1\x80\xd0\xb8.mmp\n");
 }
 
 static void
@@ -281,7 +283,7 @@ test_verbose_says_where_from(void **state)
 {
 	(void)state;
 	assert_int_equal(fake_run("-v", NULL), EXIT_CLEAN);
-	assert_line(fake_err(), "scanning 'C:\\mmp' (registry, 64-bit view)");
+	assert_contains(fake_err(), "scanning 'C:\\mmp' (registry, 64-bit view)");
 }
 
 static void
@@ -290,7 +292,7 @@ test_missing_directory_exit_3(void **state)
 	(void)state;
 	fake_reg(VIEW_64, "C:\\nowhere", 0);
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
-	assert_line(fake_err(), "cannot open directory 'C:\\nowhere' named "
+	assert_contains(fake_err(), "cannot open directory 'C:\\nowhere' named "
 	    "by registry value 'HKLM\\Software\\Microsoft\\Windows "
 	    "Messaging Subsystem\\ProfileDirectory' (registry, 64-bit view): "
 	    "no such directory");
@@ -302,7 +304,7 @@ test_value_naming_a_file_exit_3(void **state)
 	(void)state;
 	fake_dir_fail(D, PST_NOTDIR);
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
-	assert_line(fake_err(), "not a directory");
+	assert_contains(fake_err(), "not a directory");
 }
 
 static void
@@ -311,9 +313,9 @@ test_directory_without_list_rights(void **state)
 	(void)state;
 	fake_dir_fail(D, PST_DENIED);
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
-	assert_line(fake_err(), "cannot open directory 'C:\\mmp' named by "
+	assert_contains(fake_err(), "cannot open directory 'C:\\mmp' named by "
 	    "registry value");
-	assert_line(fake_err(), "(registry, 64-bit view): access denied");
+	assert_contains(fake_err(), "(registry, 64-bit view): access denied");
 }
 
 static void
@@ -324,7 +326,7 @@ test_listing_fails_midway(void **state)
 	fake_list_fail(D, PST_IO);
 	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
 	assert_false(fake_exists(D, "a.mmp"));
-	assert_line(fake_err(), "cannot list directory 'C:\\mmp'");
+	assert_contains(fake_err(), "cannot list directory 'C:\\mmp'");
 }
 
 static void
@@ -346,7 +348,7 @@ test_same_directory_scanned_once(void **state)
 	fake_file(D, "a.mmp", 0);
 	assert_int_equal(fake_run("--dir", D, "--dir", "C:\\PROGRA~1\\mmp",
 	    NULL), EXIT_CLEAN);
-	assert_line(fake_out(), "1 .mmp file in 1 directory");
+	assert_contains(fake_out(), "1 .mmp file in 1 directory");
 	assert_int_equal(fake_opens(D, "a.mmp"), 1);
 }
 
@@ -358,7 +360,7 @@ test_stdout_failure_exit_2_cleanup_runs(void **state)
 	fake_out_fail(1);
 	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
 	assert_false(fake_exists(D, "a.mmp"));
-	assert_line(fake_err(), "cannot write to standard output");
+	assert_contains(fake_err(), "cannot write to standard output");
 	/* said once, not once per line */
 	assert_null(strstr(strstr(fake_err(), "standard output") + 1,
 	    "standard output"));
@@ -376,7 +378,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_report_deletes_nothing),
 		T(test_delete_free_keep_locked),
 		T(test_delete_all_free_exits_0),
@@ -387,6 +389,8 @@ main(void)
 		T(test_io_error_named),
 		T(test_locked_and_failed_gives_2),
 		T(test_briefly_locked_file_is_rechecked),
+		T(test_second_look_waits_for_the_race_to_end),
+		T(test_no_pause_without_locked_files),
 		T(test_locked_file_probed_twice_only),
 		T(test_readonly_left_alone),
 		T(test_readonly_locked_says_locked),

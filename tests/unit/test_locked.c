@@ -1,0 +1,276 @@
+/* Locked files: the second look, --wait, --holders, --reboot, Ctrl+C. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "testutil.h"
+
+
+static int
+setup(void **state)
+{
+	return fake_setup_profile(state);
+}
+
+static void
+test_wait_until_released(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", 4);	/* free on the fifth look */
+	fake_tick(10);
+	assert_int_equal(fake_run("-d", "--wait", "60", NULL), EXIT_CLEAN);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_int_equal(fake_opens(D, "a.mmp"), 5);
+	assert_contains(fake_out(), "deleted   C:\\mmp\\a.mmp\n");
+}
+
+static void
+test_wait_gives_up(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_tick(500);		/* each clock reading half a second on */
+	assert_int_equal(fake_run("-d", "--wait", "3", NULL), EXIT_LOCKED);
+	assert_true(fake_exists(D, "a.mmp"));
+	/* bounded: a handful of looks in 3 s, not a busy loop */
+	assert_in_range(fake_opens(D, "a.mmp"), 3, 8);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp\n");
+}
+
+static void
+test_wait_not_given_two_looks(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	assert_int_equal(fake_run("-d", NULL), EXIT_LOCKED);
+	assert_int_equal(fake_opens(D, "a.mmp"), 2);
+}
+
+static void
+test_wait_bad_values(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--wait", "0", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--wait '0' must be at least 1");
+	assert_int_equal(fake_run("--wait", "5s", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--wait '5s' must be a whole number");
+	assert_int_equal(fake_run("--wait", "86401", NULL), EXIT_USAGE);
+	assert_int_equal(fake_run("--wait", "", NULL), EXIT_USAGE);
+}
+
+static void
+test_interrupt_stops_cleanly(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_file(D, "c.mmp", 0);
+	fake_interrupt_after(1);
+	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_true(fake_exists(D, "b.mmp"));
+	assert_true(fake_exists(D, "c.mmp"));
+	assert_contains(fake_err(), "interrupted");
+	assert_contains(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
+}
+
+static void
+test_interrupt_during_wait(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_tick(10);
+	fake_interrupt_sleeps(3);	/* the second look, then two --wait pauses */
+	assert_int_equal(fake_run("-d", "--wait", "60", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp\n");
+	assert_contains(fake_err(), "interrupted while waiting");
+	/* first look, second look, one look after the first pause */
+	assert_int_equal(fake_opens(D, "a.mmp"), 3);
+}
+
+static void
+test_reboot_with_holders(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_holder(D, "a.mmp", 5, "w3wp.exe", "W3SVC");
+	assert_int_equal(fake_run("-d", "--reboot", "--holders", NULL),
+	    EXIT_LOCKED);
+	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp  (deleted at "
+	    "the next boot; w3wp.exe pid 5, service W3SVC)\n");
+}
+
+static void
+test_reboot_pending_any_case(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_pending("c:\\MMP\\A.MMP");
+	fake_reboot_fail(PST_IO);	/* adding it again would fail */
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp");
+}
+
+static void
+test_holders_named_one_session(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		char name[16] = "f0.mmp";
+
+		name[1] = (char)('0' + i);
+		fake_file(D, name, 0);
+		fake_lock(D, name, -1);
+		fake_holder(D, name, 1234, "inetinfo.exe", "W3SVC");
+	}
+	assert_int_equal(fake_run("-d", "--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\f3.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	assert_contains(fake_out(), "locked files are held by services: W3SVC;");
+	/* one holder for all: one Restart Manager session, not eight */
+	assert_int_equal(fake_holder_calls(), 1);
+}
+
+static void
+test_holders_split_per_file(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_holder(D, "a.mmp", 1234, "inetinfo.exe", "W3SVC");
+	fake_file(D, "b.mmp", 0);
+	fake_lock(D, "b.mmp", -1);
+	fake_holder(D, "b.mmp", 99, "dllhost.exe", "");
+	fake_holder(D, "b.mmp", 100, "w3wp.exe", "");
+	assert_int_equal(fake_run("--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\b.mmp  (dllhost.exe "
+	    "pid 99; w3wp.exe pid 100)\n");
+}
+
+static void
+test_holders_unknown(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	assert_int_equal(fake_run("--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp  (holder "
+	    "unknown)\n");
+	assert_null(strstr(fake_out(), "services"));
+}
+
+static void
+test_holders_json(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_holder(D, "a.mmp", 7, "inetinfo.exe", "IISADMIN");
+	assert_int_equal(fake_run("--holders", "--format", "json", NULL),
+	    EXIT_LOCKED);
+	assert_contains(fake_out(), "\"reason\":\"inetinfo.exe pid 7, service "
+	    "IISADMIN\"");
+	assert_contains(fake_out(), "\"services\":[\"IISADMIN\"]");
+}
+
+static void
+test_reboot_schedules_locked(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_file(D, "free.mmp", 0);
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_LOCKED);
+	assert_true(fake_is_pending("C:\\mmp\\a.mmp"));
+	assert_false(fake_is_pending("C:\\mmp\\free.mmp"));
+	assert_false(fake_exists(D, "free.mmp"));
+	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp  (deleted at the "
+	    "next boot)\n");
+	assert_contains(fake_out(), "1 deleted, 0 locked, 0 read-only, "
+	    "0 skipped, 0 errors, 1 scheduled\n");
+}
+
+static void
+test_reboot_already_pending_not_added(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_pending("C:\\mmp\\a.mmp");
+	fake_reboot_fail(PST_IO);	/* adding it again would fail */
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp");
+}
+
+static void
+test_reboot_failure_is_error(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_reboot_fail(PST_DENIED);
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
+}
+
+static void
+test_reboot_needs_admin(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	fake_file(D, "free.mmp", 0);
+	fake_admin(0);
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "--reboot needs administrator rights");
+	assert_false(fake_is_pending("C:\\mmp\\a.mmp"));
+	assert_false(fake_exists(D, "free.mmp"));	/* the cleanup ran */
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp\n");
+}
+
+static void
+test_reboot_needs_delete(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--reboot", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--reboot goes with --delete");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
+		T(test_wait_until_released),
+		T(test_wait_gives_up),
+		T(test_wait_not_given_two_looks),
+		T(test_wait_bad_values),
+		T(test_interrupt_stops_cleanly),
+		T(test_interrupt_during_wait),
+		T(test_reboot_with_holders),
+		T(test_reboot_pending_any_case),
+		T(test_holders_named_one_session),
+		T(test_holders_split_per_file),
+		T(test_holders_unknown),
+		T(test_holders_json),
+		T(test_reboot_schedules_locked),
+		T(test_reboot_already_pending_not_added),
+		T(test_reboot_failure_is_error),
+		T(test_reboot_needs_admin),
+		T(test_reboot_needs_delete),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("locked", tests, NULL, NULL);
+}
