@@ -231,3 +231,23 @@ dist-check: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe
 
 clean:
 	rm -rf $(B)
+
+# ---- benchmark: never part of check ----
+# make bench [BENCH_N="1000 20000 100000"] [BENCH_REPS=N]
+#	     [BENCH_ALSO="old=path/to/old-mmpclean.exe"]; table in
+# build/bench.txt.  Compare ratios within one run: the machine is shared.
+BENCH_N	   ?= 1000 20000 100000
+BENCH_REPS ?=
+BENCH_ALSO ?=
+BENCH_EXES := $(B)/bench/floor.exe $(B)/bench/nop.exe
+
+.PHONY: bench
+
+$(B)/bench/%.exe: tests/bench/%.c
+	@mkdir -p $(B)/bench
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) $(WINLIBS)
+
+bench: $(B)/mmpclean.exe $(B)/holdlock.exe $(BENCH_EXES)
+	python3 tests/bench/bench.py --n "$(BENCH_N)" \
+	    $(if $(BENCH_REPS),--reps $(BENCH_REPS)) \
+	    $(foreach a,$(BENCH_ALSO),--also $(a)) --out $(B)/bench.txt

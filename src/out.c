@@ -204,6 +204,10 @@ rep_file(const struct cand *c, const char *status,
 {
 	struct sbuf b = { 0 }, path = { 0 }, line = { 0 };
 
+	/* --quiet with nothing to log: the common unattended run, per file */
+	if (st.o->format == FMT_TEXT && st.o->quiet && !problem &&
+	    (st.log == NULL || st.log_failed))
+		return;
 	progress_clear();
 	full_path(&path, c->path, e->name);
 	sb_printf(&line, "%-9s ", status);

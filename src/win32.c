@@ -635,10 +635,10 @@ struct plat_dir {
 	size_t name8cap;
 	WCHAR *nt;		/* the NT name it was opened by: \??\C:\x */
 	size_t ntlen;
-	WCHAR *self;		/* the directory's volume-relative name */
+	WCHAR *self;		/* the directory's object name */
 	USHORT selflen;		/* in units */
 	WCHAR *name16;		/* plat_file's name, MAXNAME units */
-	FILE_ALL_INFORMATION *info;
+	OBJECT_NAME_INFORMATION *info;	/* a handle's name */
 	ULONG infocap;
 };
 
@@ -649,6 +649,33 @@ static int
 isslash(WCHAR c)
 {
 	return c == L'\\' || c == L'/';
+}
+
+/*
+ * The handle's full object name into d->info.  Wine answers it with one
+ * server request (get_handle_unix_name), where FileNameInformation and
+ * FileAllInformation take two (get_handle_fd as well); like them it names
+ * the file Wine opened, so a Unix symlink shows its target.
+ * STATUS_INFO_LENGTH_MISMATCH: a malformed answer.
+ */
+static NTSTATUS
+handle_name(struct plat_dir *d, HANDLE h)
+{
+	ULONG got = 0;
+	NTSTATUS st;
+
+	st = NtQueryObject(h, ObjectNameInformation, d->info, d->infocap,
+	    &got);
+	if (!NT_SUCCESS(st))
+		return st;
+	if (got < sizeof(*d->info) || got > d->infocap ||
+	    d->info->Name.Length % 2 != 0 ||
+	    (d->info->Name.Length > 0 && (d->info->Name.Buffer == NULL ||
+	    (unsigned char *)d->info->Name.Buffer < (unsigned char *)d->info ||
+	    (unsigned char *)d->info->Name.Buffer + d->info->Name.Length >
+	    (unsigned char *)d->info + got)))
+		return STATUS_INFO_LENGTH_MISMATCH;
+	return STATUS_SUCCESS;
 }
 
 /*
@@ -761,7 +788,6 @@ enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
 	BY_HANDLE_FILE_INFORMATION bh;
-	FILE_NAME_INFORMATION *fn;
 	struct plat_dir *d;
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
@@ -782,7 +808,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	d->h = INVALID_HANDLE_VALUE;
 	d->nt = nt;
 	d->ntlen = ntlen;
-	d->infocap = sizeof(FILE_ALL_INFORMATION) + MAXNAME * sizeof(WCHAR);
+	d->infocap = sizeof(OBJECT_NAME_INFORMATION) + 0x10000;
 	d->list = malloc(LISTBUF);
 	d->info = malloc(d->infocap);
 	d->name16 = malloc(MAXNAME * sizeof(WCHAR));
@@ -811,24 +837,19 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	id->volume = bh.dwVolumeSerialNumber;
 	id->file = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
 
-	/* Reuse info's buffer for the directory's own name. */
-	fn = (FILE_NAME_INFORMATION *)d->info;
-	st = NtQueryInformationFile(d->h, &io, fn, d->infocap,
-	    FileNameInformation);
-	if (!NT_SUCCESS(st) || fn->FileNameLength % 2 != 0 ||
-	    fn->FileNameLength > MAXNAME * sizeof(WCHAR) ||
-	    fn->FileNameLength > d->infocap - sizeof(ULONG)) {
+	/* Named as plat_file names each entry's handle, to compare them. */
+	if ((st = handle_name(d, d->h)) != STATUS_SUCCESS) {
 		plat_dir_close(d);
-		if (NT_SUCCESS(st))
+		if (st == STATUS_INFO_LENGTH_MISMATCH)
 			return fail_text(PST_IO, "bad directory name length");
 		return oserr(E_NT, (unsigned long)st, C_OTHER);
 	}
-	d->selflen = (USHORT)(fn->FileNameLength / sizeof(WCHAR));
-	if ((d->self = malloc(fn->FileNameLength + sizeof(WCHAR))) == NULL) {
+	d->selflen = d->info->Name.Length / sizeof(WCHAR);
+	if ((d->self = malloc(d->info->Name.Length + sizeof(WCHAR))) == NULL) {
 		plat_dir_close(d);
 		return nomem();
 	}
-	memcpy(d->self, fn->FileName, fn->FileNameLength);
+	memcpy(d->self, d->info->Name.Buffer, d->info->Name.Length);
 	*dp = d;
 	return PST_OK;
 }
@@ -996,21 +1017,23 @@ ro_ctx(HANDLE h, NTSTATUS st)
 	return b.FileAttributes & FILE_ATTRIBUTE_READONLY ? C_FILE_RO : C_FILE;
 }
 
-/* Mark the open file `h` for deletion; the caller closes it. */
+/*
+ * Mark the open file `h` for deletion; the caller closes it.  The
+ * disposition itself refuses a read-only file, so the attributes are asked
+ * only when it refused: then --force clears read-only on the same handle
+ * and tries again.
+ */
 static enum pst
-dispose(struct plat_dir *d, HANDLE h, const FILE_ALL_INFORMATION *fa,
-    unsigned flags)
+dispose(struct plat_dir *d, HANDLE h, unsigned flags)
 {
 	struct disposition_ex dx;
 	FILE_DISPOSITION_INFORMATION di;
+	FILE_BASIC_INFORMATION b;
+	FILE_STANDARD_INFORMATION si;
 	IO_STATUS_BLOCK io;
-	ULONG attrs = fa->BasicInformation.FileAttributes;
 	int force = (flags & PLAT_F_FORCE) != 0;
-	int ro = (attrs & FILE_ATTRIBUTE_READONLY) != 0;
-	NTSTATUS st;
+	NTSTATUS st, st2;
 
-	if (ro && !force)
-		return fail_text(PST_READONLY, "the file is read-only");
 	if (!ex_missing && !d->noex) {
 		dx.flags = DISP_DELETE | DISP_POSIX |
 		    (force ? DISP_IGNORE_READONLY : 0);
@@ -1027,23 +1050,31 @@ dispose(struct plat_dir *d, HANDLE h, const FILE_ALL_INFORMATION *fa,
 		else
 			return oserr(E_NT, (unsigned long)st, ro_ctx(h, st));
 	}
-	if (ro) {
-		st = set_attrs(h, attrs & ~FILE_ATTRIBUTE_READONLY);
-		if (!NT_SUCCESS(st))
-			return oserr(E_NT, (unsigned long)st, C_FILE_RO);
-	}
 	di.DoDeleteFile = TRUE;
 	st = NtSetInformationFile(h, &io, &di, sizeof(di),
 	    FileDispositionInformation);
+	if (NT_SUCCESS(st))
+		return PST_OK;
+	if (!force || (st != STATUS_CANNOT_DELETE &&
+	    st != STATUS_ACCESS_DENIED))
+		return oserr(E_NT, (unsigned long)st, ro_ctx(h, st));
+	if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &b, sizeof(b),
+	    FileBasicInformation)) ||
+	    !(b.FileAttributes & FILE_ATTRIBUTE_READONLY))
+		return oserr(E_NT, (unsigned long)st, C_FILE);
+	st2 = set_attrs(h, b.FileAttributes & ~FILE_ATTRIBUTE_READONLY);
+	if (!NT_SUCCESS(st2))
+		return oserr(E_NT, (unsigned long)st2, C_FILE_RO);
+	st = NtSetInformationFile(h, &io, &di, sizeof(di),
+	    FileDispositionInformation);
 	if (!NT_SUCCESS(st)) {
-		if (ro)
-			set_attrs(h, attrs);
-		return oserr(E_NT, (unsigned long)st,
-		    ro ? C_FILE : ro_ctx(h, st));
+		set_attrs(h, b.FileAttributes);
+		return oserr(E_NT, (unsigned long)st, C_FILE);
 	}
 	/* Attributes belong to the file: give other hard links theirs back. */
-	if (ro && fa->StandardInformation.NumberOfLinks > 1)
-		set_attrs(h, attrs);
+	if (NT_SUCCESS(NtQueryInformationFile(h, &io, &si, sizeof(si),
+	    FileStandardInformation)) && si.NumberOfLinks > 1)
+		set_attrs(h, b.FileAttributes);
 	return PST_OK;
 }
 
@@ -1068,18 +1099,25 @@ entry_name(struct plat_dir *d, const char *name, size_t *nw)
 	return PST_OK;
 }
 
+/*
+ * Per file: the open (the lock probe), one name query (the link guard), the
+ * disposition, the close; under Wine 8 one server request each.  What the
+ * handle's attributes would add is had without asking: FILE_NON_DIRECTORY_
+ * FILE refuses a directory, a delete-pending file cannot be opened, the
+ * disposition refuses a read-only file, and the caller skips entries listed
+ * as reparse points (which FILE_OPEN_REPARSE_POINT opens, not their target).
+ */
 enum pst
 plat_file(struct plat_dir *d, const char *name, enum plat_act act,
     unsigned flags)
 {
-	const FILE_ALL_INFORMATION *fa;
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
 	IO_STATUS_BLOCK io;
 	HANDLE h;
 	NTSTATUS st;
 	ACCESS_MASK access = DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
-	size_t nw, got;
+	size_t nw;
 	enum pst r;
 
 	if ((r = entry_name(d, name, &nw)) != PST_OK)
@@ -1097,43 +1135,27 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 		return oserr(E_NT, (unsigned long)st, C_FILE);
 
 	/*
-	 * One query gives the name and attributes.  Wine opens the target of
-	 * a Unix symlink even with FILE_OPEN_REPARSE_POINT (and lists the link
-	 * as a plain file); its name gives it away.
+	 * Wine opens the target of a Unix symlink even with
+	 * FILE_OPEN_REPARSE_POINT (and lists the link as a plain file); the
+	 * handle's name gives it away.
 	 */
-	fa = d->info;
-	st = NtQueryInformationFile(h, &io, d->info, d->infocap,
-	    FileAllInformation);
-	if (!NT_SUCCESS(st)) {
-		NtClose(h);
-		return oserr(E_NT, (unsigned long)st, C_FILE);
-	}
-	got = fa->NameInformation.FileNameLength;
-	if (got % 2 != 0 || io.Information <
-	    offsetof(FILE_ALL_INFORMATION, NameInformation.FileName) ||
-	    got > io.Information -
-	    offsetof(FILE_ALL_INFORMATION, NameInformation.FileName)) {
-		NtClose(h);
-		return fail_text(PST_IO, "bad file name length");
-	}
-	r = PST_OK;
-	if (fa->BasicInformation.FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
-		r = fail_text(PST_ISDIR, "the entry is a directory");
-	else if (fa->BasicInformation.FileAttributes &
-	    FILE_ATTRIBUTE_REPARSE_POINT)
-		r = fail_text(PST_LINK, "the entry is a reparse point");
-	else if (!same_entry(d, fa->NameInformation.FileName,
-	    got / sizeof(WCHAR), nw)) {
+	st = handle_name(d, h);
+	if (st == STATUS_INFO_LENGTH_MISMATCH)
+		r = fail_text(PST_IO, "bad file name length");
+	else if (!NT_SUCCESS(st))
+		r = oserr(E_NT, (unsigned long)st, C_FILE);
+	else if (!same_entry(d, d->info->Name.Buffer,
+	    d->info->Name.Length / sizeof(WCHAR), nw)) {
 		/* Wine reports "x." as "x": refused either way. */
 		if (d->name16[nw - 1] == L'.' || d->name16[nw - 1] == L' ')
 			r = fail_text(PST_BADNAME, "a name ending in a dot "
 			    "or space cannot be verified");
 		else
 			r = fail_text(PST_LINK, "the entry opens another file");
-	} else if (fa->StandardInformation.DeletePending)
-		r = fail_text(PST_GONE, "the file is being deleted");
-	else if (act == ACT_DELETE)
-		r = dispose(d, h, fa, flags);
+	} else if (act == ACT_DELETE)
+		r = dispose(d, h, flags);
+	else
+		r = PST_OK;
 	NtClose(h);
 	return r;
 }

@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""The mmpclean benchmark, run by `make bench` (never by `make check`).
+
+For each N it makes N files f0000000.mmp... in C:\\bench\\d of a private Wine
+prefix, holds 1 % of them open from another Windows process
+(build/holdlock.exe), and times, alternating the contenders within each
+repetition and rotating their order:
+
+  delete  mmpclean --delete --quiet --dir DIR
+          cmd /c del /q DIR\\*.mmp      (blind delete, no probing)
+          floor DIR                      (tests/bench/floor.c)
+  report  mmpclean --quiet --dir DIR
+          floor -p DIR
+
+Every delete run gets the free files made anew first, and afterwards the
+directory must hold exactly the locked files.  Wine's own start-up is taken
+out by subtracting each command's median time on an empty directory,
+measured in the same run.  Ratios are paired: contender over floor within
+one repetition, then the median and range of those.
+
+Peak memory is GNU time's maximum RSS of the process that ran the .exe
+(the `wine` script execs the loader, which runs the program in that
+process), so it is Wine's whole Unix process: ntdll, the loaded DLLs,
+Wine's directory cache and the program's own heap.
+
+Machine-independent numbers these are not: the machine is shared and noisy.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+B = os.path.join(ROOT, "build")
+MMPCLEAN = os.path.join(B, "mmpclean.exe")
+HOLDLOCK = os.path.join(B, "holdlock.exe")
+FLOOR = os.path.join(B, "bench", "floor.exe")
+NOP = os.path.join(B, "bench", "nop.exe")
+
+WDIR = "C:\\bench\\d"
+WEMPTY = "C:\\bench\\e"
+CONTENT = b"mmp bench data\n"
+LOCK_EVERY = 100        # 1 % held locked
+
+
+def env_setup():
+    os.environ.setdefault("WINEPREFIX", os.path.join(B, "wineprefix"))
+    os.environ.setdefault("WINEDEBUG", "-all")
+    os.environ.setdefault("WINEDLLOVERRIDES", "mscoree,mshtml=")
+    os.environ["LC_ALL"] = "C.UTF-8"
+    pfx = os.environ["WINEPREFIX"]
+    if not os.path.exists(os.path.join(pfx, "system.reg")):
+        print("bench: creating the Wine prefix %s" % pfx, flush=True)
+        subprocess.run(["wineboot", "-i"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(["wineserver", "-w"], check=False)
+    # A persistent server, so no run pays for starting one; 2: running.
+    r = subprocess.run(["wineserver", "-p"])
+    if r.returncode not in (0, 2):
+        sys.exit("bench: wineserver -p failed")
+    drive_c = os.path.join(pfx, "drive_c")
+    return drive_c
+
+
+RSSFILE = os.path.join(B, "bench", "rss")
+
+
+def run(argv, cwd=None):
+    """Runs argv; returns (seconds, exit status, stdout, max RSS in KiB).
+
+    Every command runs under GNU time, whose small child execs `wine`:
+    ru_maxrss survives exec, so a child forked from Python would report
+    Python's own size.  The wall time includes time's fork, for every
+    command alike, empty-directory runs too."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", RSSFILE] + argv,
+                       cwd=cwd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    t = time.perf_counter() - t0
+    with open(RSSFILE) as fp:
+        rss = int(fp.read().split()[-1])
+    return t, p.returncode, p.stdout.decode("utf-8", "replace"), rss
+
+
+def names(n):
+    return ["f%07d.mmp" % i for i in range(n)]
+
+
+def locked_names(n):
+    return [x for i, x in enumerate(names(n)) if i % LOCK_EVERY == 50]
+
+
+def make_files(udir, n, skip=()):
+    skip = set(skip)
+    for x in names(n):
+        if x in skip:
+            continue
+        fd = os.open(os.path.join(udir, x), os.O_WRONLY | os.O_CREAT |
+                     os.O_TRUNC, 0o644)
+        os.write(fd, CONTENT)
+        os.close(fd)
+    # Written back before the run: files that never reached the disk are
+    # cheaper to delete, and writeback during a run is noise.
+    os.sync()
+
+
+class Holder:
+    """holdlock.exe holding files of udir until its stdin closes."""
+
+    def __init__(self, udir, files, ready):
+        if os.path.exists(ready):
+            os.unlink(ready)
+        self.p = None
+        if not files:
+            return
+        # Names relative to the directory keep the command line short.
+        self.p = subprocess.Popen(
+            ["wine", HOLDLOCK, "..\\" + os.path.basename(ready)] + files,
+            cwd=udir, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        end = time.time() + 120
+        while not os.path.exists(ready):
+            if self.p.poll() is not None or time.time() > end:
+                sys.exit("bench: holdlock did not get ready")
+            time.sleep(0.02)
+
+    def release(self):
+        if self.p is not None:
+            self.p.stdin.close()
+            self.p.wait(timeout=60)
+
+
+def med(v):
+    return statistics.median(v) if v else float("nan")
+
+
+def fmt_range(v, f="%.0f"):
+    if not v:
+        return "-"
+    return (f + " [" + f + "-" + f + "]") % (med(v), min(v), max(v))
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as fp:
+            for line in fp:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    wine = subprocess.run(["wine", "--version"], capture_output=True,
+                          text=True).stdout.strip()
+    load = os.getloadavg()
+    return ("machine: %s, nproc %d, %s, %s; load average at start %.2f\n"
+            "date: %s\n" % (platform.node() or "?", os.cpu_count(), cpu,
+                            wine, load[0],
+                            datetime.datetime.now().astimezone()
+                            .strftime("%Y-%m-%d %H:%M %Z")))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", default="1000 20000 100000")
+    ap.add_argument("--reps", type=int, default=0,
+                    help="repetitions (default 5, 3 from 50 000 files)")
+    ap.add_argument("--startup-reps", type=int, default=15)
+    ap.add_argument("--breakdown-max", type=int, default=20000,
+                    help="run the floor's cost variants up to this N")
+    ap.add_argument("--out", default=os.path.join(B, "bench.txt"))
+    ap.add_argument("--also", action="append", default=[],
+                    metavar="LABEL=EXE", help="another mmpclean build to time")
+    a = ap.parse_args()
+    sizes = [int(x) for x in a.n.split()]
+
+    for f in (MMPCLEAN, HOLDLOCK, FLOOR, NOP):
+        if not os.path.exists(f):
+            sys.exit("bench: %s is missing (make bench builds it)" % f)
+    drive_c = env_setup()
+    broot = os.path.join(drive_c, "bench")
+    udir = os.path.join(broot, "d")
+    uempty = os.path.join(broot, "e")
+    ready = os.path.join(broot, "ready")
+    shutil.rmtree(broot, ignore_errors=True)
+    os.makedirs(udir)
+    os.makedirs(uempty)
+    head = machine()
+    print(head, end="", flush=True)
+
+    delete_cmds = {
+        "mmpclean": ["wine", MMPCLEAN, "--delete", "--quiet", "--dir", WDIR],
+        "del /q": ["wine", "cmd", "/c", "del", "/q", WDIR + "\\*.mmp"],
+        "floor": ["wine", FLOOR, WDIR],
+    }
+    variants = {    # the floor with one call changed, for the cost table
+        "floor -n (FileNameInformation)": ["wine", FLOOR, "-n", WDIR],
+        "floor -a (FileAllInformation)": ["wine", FLOOR, "-a", WDIR],
+        "floor -g (no name query: UNSAFE)": ["wine", FLOOR, "-g", WDIR],
+    }
+    report_cmds = {
+        "mmpclean report": ["wine", MMPCLEAN, "--quiet", "--dir", WDIR],
+        "floor -p": ["wine", FLOOR, "-p", WDIR],
+    }
+    report_variants = {
+        "floor -p -g (open+close only)": ["wine", FLOOR, "-p", "-g", WDIR],
+        "floor -l (list only)": ["wine", FLOOR, "-l", WDIR],
+    }
+    for spec in a.also:     # other builds of mmpclean, e.g. the last release
+        label, exe = spec.split("=", 1)
+        exe = os.path.abspath(exe)
+        delete_cmds[label] = ["wine", exe, "--delete", "--quiet", "--dir",
+                              WDIR]
+        report_cmds[label + " report"] = ["wine", exe, "--quiet", "--dir",
+                                          WDIR]
+
+    def empty_of(argv):
+        return [WEMPTY if x == WDIR else
+                WEMPTY + "\\*.mmp" if x == WDIR + "\\*.mmp" else x
+                for x in argv]
+
+    lines = []
+    rss = {}
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    # Start-up: mmpclean on an empty directory against a program that
+    # exits at once; also the empty-directory time of every command.
+    every = dict(delete_cmds, **variants, **report_cmds, **report_variants)
+    startup = {k: [] for k in every}
+    startup["nop.exe"] = []
+    ratio_start = []
+    for rep in range(a.startup_reps):
+        keys = list(startup)
+        keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
+        got = {}
+        for k in keys:
+            argv = ["wine", NOP] if k == "nop.exe" else empty_of(every[k])
+            t, st, _, _ = run(argv)
+            startup[k].append(t)
+            got[k] = t
+        ratio_start.append(got["mmpclean report"] / got["nop.exe"])
+    base = {k: med(v) for k, v in startup.items()}
+
+    emit("start-up (empty directory, %d runs each, alternating), "
+         "seconds: median [min-max]" % a.startup_reps)
+    for k in startup:
+        emit("  %-34s %s" % (k, fmt_range(startup[k], "%.3f")))
+    emit("  mmpclean report / nop.exe: %s   (target <= 1.20)"
+         % fmt_range(ratio_start, "%.2f"))
+    emit()
+
+    results = []
+    for n in sizes:
+        reps = a.reps or (3 if n >= 50000 else 5)
+        shutil.rmtree(udir, ignore_errors=True)
+        os.makedirs(udir)
+        lk = locked_names(n)
+        make_files(udir, n)
+
+        def held(argv):
+            # holdlock lets go after 120 s, so each run gets its own.
+            holder = Holder(udir, lk, ready)
+            try:
+                return run(argv)
+            finally:
+                holder.release()
+
+        cmds = dict(delete_cmds)
+        if n <= a.breakdown_max:
+            cmds.update(variants)
+        fps = {k: [] for k in cmds}
+        inner = []
+        ratios = {k: [] for k in cmds if k != "floor"}
+        for rep in range(reps):
+            keys = list(cmds)
+            keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
+            got = {}
+            for k in keys:
+                make_files(udir, n, skip=lk)
+                t, st, out, mx = held(cmds[k])
+                left = sorted(os.listdir(udir))
+                if left != lk:
+                    sys.exit("bench: %s left %d files, expected the "
+                             "%d locked ones" % (k, len(left), len(lk)))
+                if k in delete_cmds and k not in ("del /q", "floor") \
+                        and st != 1:
+                    sys.exit("bench: %s exit %d, expected 1" % (k, st))
+                if k == "floor":
+                    f = out.split()
+                    if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
+                        sys.exit("bench: floor: %s" % out)
+                    inner.append(n / (int(f[11]) / 1e6))
+                rss.setdefault((k, n), []).append(mx)
+                got[k] = n / max(t - base[k], 1e-6)
+                fps[k].append(got[k])
+            for k in ratios:
+                ratios[k].append(got[k] / got["floor"])
+        # report mode: nothing is consumed, the files stay
+        make_files(udir, n, skip=lk)
+        rcmds = dict(report_cmds)
+        if n <= a.breakdown_max:
+            rcmds.update(report_variants)
+        rfps = {k: [] for k in rcmds}
+        rratios = {k: [] for k in rcmds if k != "floor -p"}
+        for rep in range(reps):
+            keys = list(rcmds)
+            keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
+            got = {}
+            for k in keys:
+                t, st, out, mx = held(rcmds[k])
+                if k.endswith("report") and st != 1:
+                    sys.exit("bench: %s exit %d" % (k, st))
+                rss.setdefault((k, n), []).append(mx)
+                if k.startswith("floor -p"):
+                    f = out.split()
+                    if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
+                        sys.exit("bench: floor -p: %s" % out)
+                got[k] = n / max(t - base[k], 1e-6)
+                rfps[k].append(got[k])
+            for k in rratios:
+                rratios[k].append(got[k] / got["floor -p"])
+        results.append((n, reps, fps, ratios, inner, rfps, rratios))
+
+        emit("N = %d files, %d locked, %d repetitions; files/s with the "
+             "empty-directory time subtracted: median [min-max]"
+             % (n, len(lk), reps))
+        emit("  %-34s %-26s %s" % ("delete", "files/s", "x floor (paired)"))
+        for k in cmds:
+            emit("  %-34s %-26s %s" % (
+                k, fmt_range(fps[k]),
+                "1" if k == "floor" else fmt_range(ratios[k], "%.2f")))
+        emit("  %-34s %-26s" % ("floor, its own clock", fmt_range(inner)))
+        emit("  %-34s %-26s %s" % ("report", "files/s", "x floor -p"))
+        for k in rcmds:
+            emit("  %-34s %-26s %s" % (
+                k, fmt_range(rfps[k]),
+                "1" if k == "floor -p" else fmt_range(rratios[k], "%.2f")))
+        emit()
+
+    emit("peak RSS of the Unix process running the .exe (GNU time's "
+         "maximum RSS), KiB: median [min-max]")
+    memkeys = ["mmpclean"] + [x.split("=", 1)[0] for x in a.also] + \
+        ["floor", "del /q", "mmpclean report", "floor -p",
+         "floor -l (list only)"]
+    for k in memkeys:
+        emit("  %-26s %s" % (k, "   ".join(
+            "N=%d: %s" % (n, fmt_range(rss.get((k, n), [])))
+            for n in sizes)))
+    if len(sizes) > 1:
+        lo, hi = min(sizes), max(sizes)
+        emit("  growth from %d to %d files (medians):" % (lo, hi))
+        for k in memkeys:
+            if (k, hi) in rss and (k, lo) in rss:
+                emit("    %-24s %+7.0f KiB%s" % (
+                    k, med(rss[(k, hi)]) - med(rss[(k, lo)]),
+                    "   (target <= +1024)" if k == "mmpclean" else ""))
+    emit()
+    emit("targets: delete >= 0.95x floor; stretch >= 1.0x del /q; "
+         "report >= 0.95x floor -p")
+    for n, reps, fps, ratios, inner, rfps, rratios in results:
+        emit("  N = %-7d mmpclean/floor %.2f  mmpclean/del %s  "
+             "report/floor -p %.2f" % (
+                 n, med(ratios["mmpclean"]),
+                 fmt_range([m / f for m, f in zip(fps["mmpclean"],
+                                                  fps["del /q"])], "%.2f"),
+                 med(rratios["mmpclean report"])))
+
+    with open(a.out, "w") as fp:
+        fp.write(head + "\n".join(lines) + "\n")
+    print("bench: table written to %s" % a.out)
+    shutil.rmtree(broot, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

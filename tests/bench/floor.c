@@ -1,0 +1,275 @@
+/*
+ * floor: the least a safe probe-and-delete of DIR\*.mmp can do, for the
+ * benchmark to measure mmpclean against.
+ *
+ *	floor.exe [-p] [-n | -a | -g | -l] DIR
+ *
+ * Per file: NtCreateFile relative to the directory handle with
+ * DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES, no sharing,
+ * FILE_OPEN_REPARSE_POINT and FILE_NON_DIRECTORY_FILE (the lock probe);
+ * one name query, NtQueryObject(ObjectNameInformation), compared with the
+ * directory's name plus the entry (the link guard: Wine opens a symlink's
+ * target); the disposition through the same handle (not with -p); NtClose.  The listing, with
+ * NtQueryDirectoryFile into a 1 MiB buffer, gives the attributes: reparse
+ * points and read-only files are left alone, as mmpclean does without
+ * --force; a file made read-only after the listing is refused by the
+ * disposition itself.
+ *
+ * For the cost of each call, the benchmark also runs variants: -n asks the
+ * name with FileNameInformation, -a with FileAllInformation (what mmpclean
+ * 0.1.0 did), and -g asks no name at all, which is not safe under Wine;
+ * -l only lists, through a 64 KiB buffer like mmpclean's, which shows what
+ * the listing costs and how much memory Wine itself keeps for it.
+ *
+ * Prints one line: counts and the microseconds from the directory's opening
+ * to the last close.  Exit status 0, or 1 if the directory cannot be opened.
+ */
+#define WIN32_NO_STATUS
+#include <windows.h>
+#undef WIN32_NO_STATUS
+#include <ntstatus.h>
+#include <winternl.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
+    PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS, BOOLEAN,
+    PUNICODE_STRING, BOOLEAN);
+BOOLEAN NTAPI RtlEqualUnicodeString(PCUNICODE_STRING, PCUNICODE_STRING,
+    BOOLEAN);
+
+#define LISTBUF	(1024 * 1024)
+#define MAXNAME	32767
+
+struct dirinfo {	/* FILE_DIRECTORY_INFORMATION */
+	ULONG NextEntryOffset;
+	ULONG FileIndex;
+	LARGE_INTEGER CreationTime;
+	LARGE_INTEGER LastAccessTime;
+	LARGE_INTEGER LastWriteTime;
+	LARGE_INTEGER ChangeTime;
+	LARGE_INTEGER EndOfFile;
+	LARGE_INTEGER AllocationSize;
+	ULONG FileAttributes;
+	ULONG FileNameLength;
+	WCHAR FileName[1];
+};
+
+static union {
+	FILE_NAME_INFORMATION fn;
+	OBJECT_NAME_INFORMATION on;
+	FILE_ALL_INFORMATION fa;
+	unsigned char b[sizeof(ULONG) + MAXNAME * sizeof(WCHAR)];
+} nbuf;
+static WCHAR self[MAXNAME];
+static USHORT selflen;
+static enum { N_OBJECT, N_FILE, N_ALL, N_NONE } how = N_OBJECT;
+
+int wmain(int argc, wchar_t **argv);
+
+static int
+is_mmp(const WCHAR *n, ULONG len)
+{
+	return len >= 4 && n[len - 4] == L'.' &&
+	    (n[len - 3] | 0x20) == L'm' && (n[len - 2] | 0x20) == L'm' &&
+	    (n[len - 1] | 0x20) == L'p';
+}
+
+/* The handle's name is the directory's plus "\" plus the entry's, exactly. */
+static int
+same_entry(const WCHAR *got, ULONG gotlen, const WCHAR *name, ULONG len)
+{
+	UNICODE_STRING a, b;
+	ULONG sep = selflen == 0 || self[selflen - 1] != L'\\';
+
+	if (gotlen != selflen + sep + len ||
+	    memcmp(got + selflen + sep, name, len * sizeof(WCHAR)) != 0 ||
+	    (sep && got[selflen] != L'\\'))
+		return 0;
+	if (memcmp(got, self, selflen * sizeof(WCHAR)) == 0)
+		return 1;
+	a.Buffer = (WCHAR *)got;
+	b.Buffer = self;
+	a.Length = a.MaximumLength = b.Length = b.MaximumLength =
+	    (USHORT)(selflen * sizeof(WCHAR));
+	return RtlEqualUnicodeString(&a, &b, TRUE);
+}
+
+/* The handle's name, by the method chosen; NULL on failure. */
+static const WCHAR *
+name_of(HANDLE h, ULONG *len)
+{
+	IO_STATUS_BLOCK io;
+	ULONG got;
+
+	switch (how) {
+	case N_OBJECT:
+		if (!NT_SUCCESS(NtQueryObject(h, ObjectNameInformation, &nbuf,
+		    sizeof(nbuf), &got)) || got < sizeof(nbuf.on) ||
+		    nbuf.on.Name.Length % 2 != 0 ||
+		    nbuf.on.Name.Length > got - sizeof(nbuf.on))
+			return NULL;
+		*len = nbuf.on.Name.Length / sizeof(WCHAR);
+		return nbuf.on.Name.Buffer;
+	case N_FILE:
+		if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &nbuf,
+		    sizeof(nbuf), FileNameInformation)) ||
+		    nbuf.fn.FileNameLength % 2 != 0 ||
+		    nbuf.fn.FileNameLength > sizeof(nbuf) - sizeof(ULONG))
+			return NULL;
+		*len = nbuf.fn.FileNameLength / sizeof(WCHAR);
+		return nbuf.fn.FileName;
+	case N_ALL:
+		if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &nbuf,
+		    sizeof(nbuf), FileAllInformation)) ||
+		    nbuf.fa.NameInformation.FileNameLength % 2 != 0 ||
+		    nbuf.fa.NameInformation.FileNameLength > sizeof(nbuf) -
+		    offsetof(FILE_ALL_INFORMATION, NameInformation.FileName))
+			return NULL;
+		*len = nbuf.fa.NameInformation.FileNameLength / sizeof(WCHAR);
+		return nbuf.fa.NameInformation.FileName;
+	case N_NONE:
+		break;
+	}
+	return NULL;
+}
+
+int
+wmain(int argc, wchar_t **argv)
+{
+	static WCHAR pattern[] = L"*.mmp";
+	unsigned long n = 0, done = 0, locked = 0, skipped = 0, other = 0;
+	LARGE_INTEGER f, t0, t1;
+	FILE_DISPOSITION_INFORMATION di = { TRUE };
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	struct dirinfo *fi;
+	unsigned char *list;
+	WCHAR *path;
+	HANDLE dir, h;
+	NTSTATUS st;
+	const WCHAR *name;
+	ULONG off, len, got;
+	ULONG listbuf = LISTBUF;
+	int probe = 0, first = 1, listonly = 0, i;
+
+	for (i = 1; i < argc - 1; i++)
+		if (wcscmp(argv[i], L"-p") == 0)
+			probe = 1;
+		else if (wcscmp(argv[i], L"-n") == 0)
+			how = N_FILE;
+		else if (wcscmp(argv[i], L"-a") == 0)
+			how = N_ALL;
+		else if (wcscmp(argv[i], L"-g") == 0)
+			how = N_NONE;
+		else if (wcscmp(argv[i], L"-l") == 0) {
+			listonly = probe = 1;
+			how = N_NONE;
+			listbuf = 64 * 1024;
+		}
+		else
+			break;
+	if (i != argc - 1) {
+		fputs("usage: floor [-p] [-n | -a | -g | -l] DIR\n", stderr);
+		return 2;
+	}
+	QueryPerformanceFrequency(&f);
+	QueryPerformanceCounter(&t0);
+	if ((list = malloc(listbuf)) == NULL ||
+	    (path = malloc((wcslen(argv[argc - 1]) + 8) * sizeof(WCHAR))) ==
+	    NULL)
+		return 1;
+	wcscpy(path, L"\\\\?\\");
+	wcscat(path, argv[argc - 1]);
+	dir = CreateFileW(path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES |
+	    SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+	    NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+	if (dir == INVALID_HANDLE_VALUE) {
+		fprintf(stderr, "floor: cannot open %ls: %lu\n", path,
+		    GetLastError());
+		return 1;
+	}
+	if (how != N_NONE) {
+		if ((name = name_of(dir, &got)) == NULL || got > MAXNAME) {
+			fputs("floor: cannot name the directory\n", stderr);
+			return 1;
+		}
+		selflen = (USHORT)got;
+		memcpy(self, name, got * sizeof(WCHAR));
+	}
+
+	us.Buffer = pattern;
+	us.Length = us.MaximumLength = sizeof(pattern) - sizeof(WCHAR);
+	for (;;) {
+		st = NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, list,
+		    listbuf, FileDirectoryInformation, FALSE,
+		    first ? &us : NULL, (BOOLEAN)first);
+		first = 0;
+		if (st == STATUS_NO_MORE_FILES || st == STATUS_NO_SUCH_FILE ||
+		    (NT_SUCCESS(st) && io.Information == 0))
+			break;
+		if (!NT_SUCCESS(st)) {
+			fprintf(stderr, "floor: listing: 0x%08lx\n", st);
+			return 1;
+		}
+		for (off = 0; ; off += fi->NextEntryOffset) {
+			fi = (struct dirinfo *)(list + off);
+			len = fi->FileNameLength / sizeof(WCHAR);
+			if (!is_mmp(fi->FileName, len) ||
+			    (fi->FileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+				goto next;
+			n++;
+			if (fi->FileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT |
+			    FILE_ATTRIBUTE_READONLY)) {
+				skipped++;
+				goto next;
+			}
+			if (listonly) {
+				done++;
+				goto next;
+			}
+			us.Buffer = fi->FileName;
+			us.Length = us.MaximumLength =
+			    (USHORT)fi->FileNameLength;
+			InitializeObjectAttributes(&oa, &us, 0, dir, NULL);
+			st = NtCreateFile(&h, DELETE | SYNCHRONIZE |
+			    FILE_READ_ATTRIBUTES, &oa, &io, NULL, 0, 0,
+			    FILE_OPEN, FILE_NON_DIRECTORY_FILE |
+			    FILE_OPEN_REPARSE_POINT |
+			    FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+			if (st == STATUS_SHARING_VIOLATION) {
+				locked++;
+				goto next;
+			}
+			if (!NT_SUCCESS(st)) {
+				other++;
+				goto next;
+			}
+			if (how != N_NONE && ((name = name_of(h, &got)) ==
+			    NULL || !same_entry(name, got, fi->FileName, len)))
+				skipped++;
+			else if (probe)
+				done++;
+			else if (NT_SUCCESS(NtSetInformationFile(h, &io, &di,
+			    sizeof(di), FileDispositionInformation)))
+				done++;
+			else
+				other++;
+			NtClose(h);
+		next:
+			if (fi->NextEntryOffset == 0)
+				break;
+		}
+	}
+	NtClose(dir);
+	QueryPerformanceCounter(&t1);
+	printf("files %lu %s %lu locked %lu skipped %lu other %lu us %lld\n",
+	    n, probe ? "free" : "deleted", done, locked, skipped, other,
+	    (t1.QuadPart - t0.QuadPart) * 1000000 / f.QuadPart);
+	return 0;
+}

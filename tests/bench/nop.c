@@ -1,0 +1,7 @@
+int wmain(void);
+
+int
+wmain(void)
+{
+	return 0;
+}
