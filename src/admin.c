@@ -10,8 +10,6 @@
 #include "mmpclean.h"
 #include "plat.h"
 
-static const char *const view_name[] = { "64-bit view", "32-bit view" };
-
 static const char *
 why(enum pst st)
 {
@@ -200,15 +198,11 @@ unconfigure(void)
 int
 admin_command(const struct opts *o)
 {
-	static const char *const name[] = {
-		"", "--configure", "--unconfigure", "--install-eventlog",
-		"--uninstall-eventlog"
-	};
 	enum pst st;
 
 	if (!plat_is_admin()) {
 		warnmsg("%s needs administrator rights: run it from an elevated "
-		    "command prompt", name[o->cmd]);
+		    "command prompt", cmd_name[o->cmd]);
 		return EXIT_FAILED;
 	}
 	switch (o->cmd) {

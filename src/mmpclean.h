@@ -55,6 +55,7 @@ void opts_free(struct opts *o);
 /* "90s", "30m", "12h", "7d": 0 and *secs, or -1 and *why. */
 int parse_age(const char *s, int64_t *secs, const char **why);
 extern const char usage_line[];
+extern const char *const cmd_name[];	/* "--configure", ... by enum cmd */
 extern const char help_text[];
 
 /* admin.c: --configure, --unconfigure and the event source. */
@@ -76,6 +77,7 @@ struct candlist {
 	struct cand *v;
 	size_t n;
 };
+extern const char *const view_name[];	/* "64-bit view", by enum regview */
 extern const char profile_key[];
 extern const char profile_value[];
 extern const char exchange_key[];
@@ -149,6 +151,7 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_free(struct sbuf *b);
 void sb_add_display(struct sbuf *b, const char *name);
+void sb_add_path(struct sbuf *b, const char *dir, const char *name);
 void sb_add_json(struct sbuf *b, const char *s);
 void sb_add_csv(struct sbuf *b, const char *s);
 void sb_add_time(struct sbuf *b, int64_t t);

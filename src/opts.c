@@ -147,7 +147,7 @@ parse_seconds(const char *s, unsigned *secs, const char **why)
 	return 0;
 }
 
-static const char *const cmd_name[] = {
+const char *const cmd_name[] = {
 	"", "--configure", "--unconfigure", "--install-eventlog",
 	"--uninstall-eventlog"
 };

@@ -187,17 +187,6 @@ rep_dir_begin(const struct cand *c)
 	st.nfiles = 0;
 }
 
-static void
-full_path(struct sbuf *b, const char *dir, const char *name)
-{
-	size_t n = strlen(dir);
-
-	sb_puts(b, dir);
-	if (n == 0 || dir[n - 1] != '\\')
-		sb_puts(b, "\\");
-	sb_puts(b, name);
-}
-
 void
 rep_file(const struct cand *c, const char *status,
     const struct plat_entry *e, const char *reason, int problem)
@@ -209,7 +198,7 @@ rep_file(const struct cand *c, const char *status,
 	    (st.log == NULL || st.log_failed))
 		return;
 	progress_clear();
-	full_path(&path, c->path, e->name);
+	sb_add_path(&path, c->path, e->name);
 	sb_printf(&line, "%-9s ", status);
 	sb_add_display(&line, path.s ? path.s : "");
 	if (reason != NULL)

@@ -13,6 +13,7 @@
 
 const char profile_key[] = "Software\\Microsoft\\Windows Messaging Subsystem";
 const char profile_value[] = "ProfileDirectory";
+const char *const view_name[] = { "64-bit view", "32-bit view" };
 const char exchange_key[] = "Software\\Microsoft\\Exchange\\Setup";
 const char exchange_value[] = "Services";
 #define EXCHANGE_DEFAULT "C:\\EXCHSRVR"
@@ -278,7 +279,7 @@ regtype_name(unsigned long t)
 static int
 profile_dir(enum regview view, char **path)
 {
-	const char *vname = view == VIEW_64 ? "64-bit" : "32-bit";
+	const char *vname = view_name[view];
 	struct regval rv = { 0 };
 	char *expanded, *undef;
 	const char *why;
@@ -291,22 +292,22 @@ profile_dir(enum regview view, char **path)
 	case PST_ABSENT:
 		return 0;
 	case PST_WRONGTYPE:
-		warnmsg("registry value 'HKLM\\%s\\%s' (%s view) has type %s "
+		warnmsg("registry value 'HKLM\\%s\\%s' (%s) has type %s "
 		    "(%lu); it must be REG_SZ or REG_EXPAND_SZ", profile_key,
 		    profile_value, vname, regtype_name(rv.type), rv.type);
 		return -1;
 	case PST_DENIED:
-		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s "
-		    "view): access denied", profile_key, profile_value, vname);
+		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s): "
+		    "access denied", profile_key, profile_value, vname);
 		return -1;
 	default:
-		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s "
-		    "view): %s", profile_key, profile_value, vname,
+		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s): %s",
+		    profile_key, profile_value, vname,
 		    plat_lasterror());
 		return -1;
 	}
 	if (is_blank(rv.data)) {
-		warnmsg("registry value 'HKLM\\%s\\%s' (%s view) is empty; "
+		warnmsg("registry value 'HKLM\\%s\\%s' (%s) is empty; "
 		    "treating it as not set", profile_key, profile_value,
 		    vname);
 		free(rv.data);
@@ -318,7 +319,7 @@ profile_dir(enum regview view, char **path)
 		case EXP_OK:
 			break;
 		case EXP_UNDEFINED:
-			warnmsg("registry value 'HKLM\\%s\\%s' (%s view) "
+			warnmsg("registry value 'HKLM\\%s\\%s' (%s) "
 			    "\"%s\" uses %%%s%%, which is not set",
 			    profile_key, profile_value, vname, rv.data, undef);
 			free(undef);
@@ -333,7 +334,7 @@ profile_dir(enum regview view, char **path)
 	if (path_normalise(expanded, path, &why) == 0)
 		ret = 1;
 	else
-		warnmsg("registry value 'HKLM\\%s\\%s' (%s view) \"%s\" %s",
+		warnmsg("registry value 'HKLM\\%s\\%s' (%s) \"%s\" %s",
 		    profile_key, profile_value, vname, expanded, why);
 	if (expanded != rv.data)
 		free(expanded);
@@ -351,7 +352,6 @@ static int
 webtemp(struct candlist *cl)
 {
 	static const enum regview views[] = { VIEW_64, VIEW_32 };
-	static const char *const vname[] = { "64-bit", "32-bit" };
 	struct regval rv = { 0 };
 	struct sbuf b = { 0 };
 	char *path;
@@ -369,21 +369,21 @@ webtemp(struct candlist *cl)
 			rv.data = xstrdup(EXCHANGE_DEFAULT);
 			break;
 		case PST_WRONGTYPE:
-			warnmsg("registry value 'HKLM\\%s\\%s' (%s view) is "
+			warnmsg("registry value 'HKLM\\%s\\%s' (%s) is "
 			    "not a string", exchange_key, exchange_value,
-			    vname[i]);
+			    view_name[views[i]]);
 			bad = 1;
 			continue;
 		default:
 			warnmsg("cannot read registry value 'HKLM\\%s\\%s' "
-			    "(%s view): %s", exchange_key, exchange_value,
-			    vname[i], plat_lasterror());
+			    "(%s): %s", exchange_key, exchange_value,
+			    view_name[views[i]], plat_lasterror());
 			bad = 1;
 			continue;
 		}
 		if (rv.data == NULL || path_normalise(rv.data, &path, &why)) {
-			warnmsg("registry value 'HKLM\\%s\\%s' (%s view) "
-			    "\"%s\" %s", exchange_key, exchange_value, vname[i],
+			warnmsg("registry value 'HKLM\\%s\\%s' (%s) "
+			    "\"%s\" %s", exchange_key, exchange_value, view_name[views[i]],
 			    rv.data ? rv.data : "", rv.data ? why :
 			    "(out of memory)");
 			free(rv.data);

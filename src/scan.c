@@ -118,14 +118,14 @@ defer(struct scan *s, const struct plat_entry *e)
 static void
 note(const struct scan *s, const char *name, const char *what)
 {
-	struct sbuf b = { 0 };
+	struct sbuf path = { 0 }, b = { 0 };
 
 	if (!s->o->verbose)
 		return;
-	sb_add_display(&b, s->c->path);
-	sb_puts(&b, s->c->path[strlen(s->c->path) - 1] == '\\' ? "" : "\\");
-	sb_add_display(&b, name);
+	sb_add_path(&path, s->c->path, name);
+	sb_add_display(&b, path.s ? path.s : "");
 	warnmsg("'%s' %s", b.s ? b.s : "", what);
+	sb_free(&path);
 	sb_free(&b);
 }
 

@@ -245,6 +245,18 @@ name_is_mmp(const char *name)
 	return n >= 4 && ascii_casecmp(name + n - 4, ".mmp") == 0;
 }
 
+/* dir\name, with one backslash between them also after a drive root */
+void
+sb_add_path(struct sbuf *b, const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	sb_puts(b, dir);
+	if (n == 0 || dir[n - 1] != '\\')
+		sb_puts(b, "\\");
+	sb_puts(b, name);
+}
+
 char *
 xstrdup(const char *s)
 {
