@@ -72,6 +72,12 @@ enum pst plat_dir_open(const char *path, struct plat_dir **dp,
 /* Entries whose name may match *.mmp; the caller filters the long name. */
 enum pst plat_dir_next(struct plat_dir *d, struct plat_entry *e);
 void plat_dir_close(struct plat_dir *d);
+/*
+ * How many other mmpclean runs have d's directory open now (each counts
+ * itself in from plat_dir_open to plat_dir_close), or -1 when that cannot
+ * be known.
+ */
+int plat_dir_others(struct plat_dir *d);
 
 /*
  * Open the entry `name` of `d` for DELETE with no sharing, verify that the

@@ -13,9 +13,11 @@
 
 /*
  * A file another cleaner is deleting at the same moment looks locked for
- * an instant.  Locked files get a second probe after the listing, and at
- * least RELOOK_MS after the last of them was found locked, when such a
- * race is long over; past RECHECK_MAX of them, they are reported at once.
+ * an instant.  Locked files get a second probe after the listing; while
+ * another run has the directory open (or that cannot be known), the second
+ * probe waits until RELOOK_MS after the last of them was found locked, when
+ * such a race is long over.  Past RECHECK_MAX of them, they are reported
+ * at once.
  */
 #define RECHECK_MAX 65536
 #define RELOOK_MS 100
@@ -113,6 +115,33 @@ defer(struct scan *s, const struct plat_entry *e)
 	s->nlocked++;
 	s->last_locked = plat_ms();
 	return 1;
+}
+
+/*
+ * Before the second look: a lock seen moments ago may be another run's
+ * probe, over in a moment.  With no other run at work here, every lock
+ * seen is someone else's, and waiting would change nothing.
+ */
+static void
+pause_for_others(struct scan *s)
+{
+	uint64_t since = plat_ms() - s->last_locked;
+	int others = plat_dir_others(s->d);
+
+	if (others == 0 || since >= RELOOK_MS)
+		return;
+	if (s->o->verbose) {
+		if (others > 0)
+			warnmsg("'%s': %d other mmpclean run%s at work here; "
+			    "second look in %u ms", s->c->path, others,
+			    others == 1 ? "" : "s",
+			    (unsigned)(RELOOK_MS - since));
+		else
+			warnmsg("'%s': other runs here cannot be counted; "
+			    "second look in %u ms", s->c->path,
+			    (unsigned)(RELOOK_MS - since));
+	}
+	plat_sleep_ms((unsigned)(RELOOK_MS - since));
 }
 
 static void
@@ -444,12 +473,8 @@ scan_dir(struct run *r, const struct cand *c)
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
 		ret = EXIT_NODIR;
 	}
-	if (s.nlocked > 0) {
-		uint64_t since = plat_ms() - s.last_locked;
-
-		if (since < RELOOK_MS)
-			plat_sleep_ms((unsigned)(RELOOK_MS - since));
-	}
+	if (s.nlocked > 0)
+		pause_for_others(&s);
 	relook(&s);
 	if (s.o->wait > 0 && !r->interrupted) {
 		wait_for_release(&s);

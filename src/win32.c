@@ -13,6 +13,7 @@
 #include <aclapi.h>
 #include <restartmanager.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,15 @@ NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
     PUNICODE_STRING, BOOLEAN);
 BOOLEAN NTAPI RtlEqualUnicodeString(PCUNICODE_STRING, PCUNICODE_STRING,
     BOOLEAN);
+typedef struct {
+	LONG CurrentCount;
+	LONG MaximumCount;
+} SEMAPHORE_BASIC_INFORMATION;
+#define SemaphoreBasicInformation 0
+#ifndef SEMAPHORE_QUERY_STATE
+#define SEMAPHORE_QUERY_STATE 0x0001
+#endif
+NTSTATUS NTAPI NtQuerySemaphore(HANDLE, int, PVOID, ULONG, PULONG);
 
 /* Windows 10 1709+ (IGNORE_READONLY_ATTRIBUTE: 1809+); absent on Wine 8. */
 #define CLASS_DISPOSITION_EX	((FILE_INFORMATION_CLASS)64)
@@ -640,6 +650,8 @@ struct plat_dir {
 	WCHAR *name16;		/* plat_file's name, MAXNAME units */
 	OBJECT_NAME_INFORMATION *info;	/* a handle's name */
 	ULONG infocap;
+	HANDLE runs;		/* the count of runs in it, or NULL */
+	int runs_global;	/* that count reaches across sessions */
 };
 
 /* The OS does not know FileDispositionInformationEx (Wine 8, Windows < 10). */
@@ -784,6 +796,51 @@ long_path(const char *path, WCHAR **out, size_t *outlen)
 	return PST_OK;
 }
 
+/*
+ * Every run counts itself in a semaphore named after the directory's
+ * identity while it holds the directory open, so a run can ask whether
+ * another is scanning it now (plat_dir_others).  Only a count in the
+ * Global\ namespace can say "no one else": a run without the right to
+ * create global objects gets Local\ (its own session) and says "unknown".
+ * A run that dies without counting itself out leaves the count one too
+ * high, which only makes the others wait as if it were there.  Nothing
+ * here guards a file: the count decides how long to wait before a second
+ * look at locked files, no more.
+ */
+static void
+runs_join(struct plat_dir *d, const BY_HANDLE_FILE_INFORMATION *bh)
+{
+	static const WCHAR *const scope[] = { L"Global\\", L"Local\\" };
+	WCHAR name[80];
+
+	for (size_t i = 0; i < 2 && d->runs == NULL; i++) {
+		_snwprintf(name, sizeof(name) / sizeof(name[0]),
+		    L"%lsmmpclean-dir-%08lx-%08lx%08lx", scope[i],
+		    bh->dwVolumeSerialNumber, bh->nFileIndexHigh,
+		    bh->nFileIndexLow);
+		name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+		d->runs = CreateSemaphoreExW(NULL, 0, LONG_MAX, name, 0,
+		    SEMAPHORE_MODIFY_STATE | SEMAPHORE_QUERY_STATE | SYNCHRONIZE);
+		d->runs_global = i == 0;
+	}
+	if (d->runs != NULL && !ReleaseSemaphore(d->runs, 1, NULL)) {
+		CloseHandle(d->runs);
+		d->runs = NULL;
+	}
+}
+
+int
+plat_dir_others(struct plat_dir *d)
+{
+	SEMAPHORE_BASIC_INFORMATION sb;
+
+	if (d->runs == NULL || !d->runs_global ||
+	    !NT_SUCCESS(NtQuerySemaphore(d->runs, SemaphoreBasicInformation,
+	    &sb, sizeof(sb), NULL)) || sb.CurrentCount < 1)
+		return -1;
+	return (int)(sb.CurrentCount - 1);
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
@@ -836,6 +893,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	}
 	id->volume = bh.dwVolumeSerialNumber;
 	id->file = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
+	runs_join(d, &bh);
 
 	/* Named as plat_file names each entry's handle, to compare them. */
 	if ((st = handle_name(d, d->h)) != STATUS_SUCCESS) {
@@ -951,6 +1009,11 @@ plat_dir_close(struct plat_dir *d)
 		return;
 	if (d->h != INVALID_HANDLE_VALUE && d->h != NULL)
 		NtClose(d->h);
+	if (d->runs != NULL) {
+		/* Counts this run out: one down, never blocking. */
+		WaitForSingleObject(d->runs, 0);
+		CloseHandle(d->runs);
+	}
 	free(d->nt);
 	free(d->list);
 	free(d->name8);

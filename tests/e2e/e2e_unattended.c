@@ -293,6 +293,55 @@ t_two_deleters_same_directory(void **state)
 }
 
 /*
+ * A run counts the others that have its directory open, across
+ * processes: alone, it looks at a locked file again at once; with another
+ * run at work there (one waiting on a held file with --wait), it waits
+ * before the second look, and says so with --verbose; a run counts itself
+ * out when it ends.
+ */
+static void
+t_second_look_counts_other_runs(void **state)
+{
+	struct fx *f = *state;
+	struct run ra = { .out = NULL };
+	struct job ja;
+	struct run *r;
+	int slot;
+
+	mkfile(U(f, "held.mmp"));
+	slot = HOLD(f, NULL, NULL, "held.mmp");
+
+	r = MM(f, "--verbose", "--dir", f->wdir);
+	expect_exit(r, 1);
+	expect_line_icase(r, "locked", W(f, "held.mmp"));
+	expect_not_in(r, err, "second look in");
+
+	MM_START(f, &ja, &ra, "--delete", "--wait", "60", "--verbose",
+	    "--dir", f->wdir);
+	mm_await(f, &ja, "scanning '");
+	/* twice: the first counted itself out when it ended */
+	for (int i = 0; i < 2; i++) {
+		r = MM(f, "--verbose", "--dir", f->wdir);
+		expect_exit(r, 1);
+		expect_line_icase(r, "locked", W(f, "held.mmp"));
+		expect_in(r, err,
+		    "1 other mmpclean run at work here; second look in");
+	}
+
+	assert_int_equal(release(f, slot), 0);
+	mm_wait(f, &ja);
+	expect_exit(&ra, 0);
+	expect_line_icase(&ra, "deleted", W(f, "held.mmp"));
+	run_free(&ra);
+
+	mkfile(U(f, "held.mmp"));
+	HOLD(f, NULL, NULL, "held.mmp");
+	r = MM(f, "--verbose", "--dir", f->wdir);
+	expect_exit(r, 1);
+	expect_not_in(r, err, "second look in");
+}
+
+/*
  * Files held open (readably, so that another reader may look) while
  * mmpclean runs, and released part-way: none is deleted, or marked for
  * deletion, while held.  A Windows reader, started beforehand and waiting
@@ -1250,6 +1299,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(t_two_deleters_same_directory),
+		T(t_second_look_counts_other_runs),
 		T(t_lock_released_mid_run_not_deleted_while_held),
 		T(t_files_created_during_run),
 		T(t_concurrent_del_no_errors),

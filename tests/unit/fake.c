@@ -22,6 +22,7 @@ struct fdir {
 	char path[256];
 	int alias_of;		/* -1, or the index of the real one */
 	enum pst open_fail, list_fail;
+	int others;		/* other runs in it: plat_dir_others */
 	struct ffile f[MAXF];
 	int n;
 };
@@ -254,6 +255,13 @@ fake_dir(const char *path)
 	strcpy(w.d[w.nd].path, path);
 	w.d[w.nd].alias_of = -1;
 	w.nd++;
+}
+
+void
+fake_others(const char *path, int n)
+{
+	fake_dir(path);
+	find_dir(path, 1)->others = n;
 }
 
 void
@@ -501,6 +509,12 @@ void
 plat_dir_close(struct plat_dir *dp)
 {
 	free(dp);
+}
+
+int
+plat_dir_others(struct plat_dir *dp)
+{
+	return dp->d->others;
 }
 
 enum pst

@@ -19,6 +19,7 @@ void fake_windir(const char *path);
 /* Directories; `alias` makes a second path for the same directory. */
 void fake_dir(const char *path);
 void fake_dir_alias(const char *alias, const char *path);
+void fake_others(const char *path, int n);	/* other runs; -1 unknown */
 void fake_dir_fail(const char *path, enum pst st);
 void fake_list_fail(const char *path, enum pst st);
 

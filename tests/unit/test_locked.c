@@ -87,7 +87,7 @@ test_interrupt_during_wait(void **state)
 	fake_file(D, "a.mmp", 0);
 	fake_lock(D, "a.mmp", -1);
 	fake_tick(10);
-	fake_interrupt_sleeps(3);	/* the second look, then two --wait pauses */
+	fake_interrupt_sleeps(2);	/* Ctrl+C in the second --wait pause */
 	assert_int_equal(fake_run("-d", "--wait", "60", NULL), EXIT_FAILED);
 	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp\n");
 	assert_contains(fake_err(), "interrupted while waiting");

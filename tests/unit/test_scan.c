@@ -152,13 +152,53 @@ static void
 test_second_look_waits_for_the_race_to_end(void **state)
 {
 	(void)state;
-	/* found locked at the very end of the listing: pause, then look */
+	/*
+	 * Another run has the directory open, and a.mmp was found locked at
+	 * the very end of the listing: pause, then look.
+	 */
+	fake_others(D, 1);
 	fake_file(D, "a.mmp", 0);
 	fake_lock(D, "a.mmp", 1);
 	fake_tick(1);
-	assert_int_equal(fake_run("--delete", NULL), EXIT_CLEAN);
+	assert_int_equal(fake_run("--delete", "--verbose", NULL), EXIT_CLEAN);
 	assert_in_range(fake_slept(), 90, 100);
 	assert_false(fake_exists(D, "a.mmp"));
+	assert_contains(fake_err(), "'C:\\mmp': 1 other mmpclean run at work "
+	    "here; second look in ");
+}
+
+static void
+test_second_look_waits_when_others_unknown(void **state)
+{
+	(void)state;
+	fake_others(D, -1);
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", 1);
+	fake_tick(1);
+	assert_int_equal(fake_run("--delete", "--verbose", NULL), EXIT_CLEAN);
+	assert_in_range(fake_slept(), 90, 100);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_contains(fake_err(), "other runs here cannot be counted");
+}
+
+static void
+test_second_look_at_once_when_alone(void **state)
+{
+	(void)state;
+	/* no other run here: the lock is someone else's; look again now */
+	fake_others(D, 0);
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_lock(D, "a.mmp", 1);
+	fake_lock(D, "b.mmp", -1);
+	fake_tick(1);
+	assert_int_equal(fake_run("--delete", "--verbose", NULL),
+	    EXIT_LOCKED);
+	assert_int_equal(fake_slept(), 0);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_true(fake_exists(D, "b.mmp"));
+	assert_int_equal(fake_opens(D, "b.mmp"), 2);
+	assert_null(strstr(fake_err(), "second look in"));
 }
 
 static void
@@ -390,6 +430,8 @@ main(void)
 		T(test_locked_and_failed_gives_2),
 		T(test_briefly_locked_file_is_rechecked),
 		T(test_second_look_waits_for_the_race_to_end),
+		T(test_second_look_waits_when_others_unknown),
+		T(test_second_look_at_once_when_alone),
 		T(test_no_pause_without_locked_files),
 		T(test_locked_file_probed_twice_only),
 		T(test_readonly_left_alone),
