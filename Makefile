@@ -44,7 +44,9 @@ WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
 WINLDFLAGS := -static -municode -s -Wl,--no-insert-timestamp
-WINLIBS	:= -lntdll -lrstrtmgr -ladvapi32
+# advapi32 and RstrtMgr are loaded at run time (win32.c).  gcc links
+# -ladvapi32 by default all the same: dist-check keeps it out of the imports.
+WINLIBS	:= -lntdll
 WINDMC	:= $(CROSS)windmc
 WINDRES	:= $(CROSS)windres
 
