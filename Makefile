@@ -44,7 +44,9 @@ WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
 WINLDFLAGS := -static -municode -s -Wl,--no-insert-timestamp
-WINLIBS	:= -lntdll -lrstrtmgr -ladvapi32
+# advapi32 and RstrtMgr are loaded at run time (win32.c).  gcc links
+# -ladvapi32 by default all the same: dist-check keeps it out of the imports.
+WINLIBS	:= -lntdll
 WINDMC	:= $(CROSS)windmc
 WINDRES	:= $(CROSS)windres
 
@@ -128,6 +130,11 @@ $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 $(B)/winprobe.exe: tests/helpers/winprobe.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -ladvapi32
 
+# A RstrtMgr.dll to plant beside a copy of mmpclean.exe (e2e_admin).
+$(B)/plant/RstrtMgr.dll: tests/helpers/plantdll.c | $(B)
+	@mkdir -p $(B)/plant
+	$(WINCC) $(WINCFLAGS) -shared -o $@ $< $(WINLDFLAGS)
+
 $(B):
 	mkdir -p $(B)/unit
 
@@ -183,8 +190,9 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/e2e \
-	    $(B)/e2e_admin $(B)/e2e_unattended $(B)/e2e_hostile
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe \
+	    $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
+	    $(B)/e2e_unattended $(B)/e2e_hostile
 	$(B)/e2e
 	$(B)/e2e_admin
 	$(B)/e2e_unattended

@@ -390,6 +390,130 @@ plat_lasterror(void)
 	return errbuf;
 }
 
+/*
+ * DLLs loaded on first use.  advapi32 (the registry, the event log,
+ * accounts, ACLs) and RstrtMgr (--holders) are not imported: imported,
+ * every run loads them, and sechost with advapi32, before wmain, though a
+ * --dir run needs neither.  And RstrtMgr is not a KnownDLL, so an import
+ * of it is looked for next to the executable first: a RstrtMgr.dll
+ * planted there would run in every mmpclean, SYSTEM's nightly task too.
+ * Each is loaded once, by its full name in the system directory, and all
+ * the functions used here are looked up then.  LOAD_LIBRARY_SEARCH_SYSTEM32
+ * would say that in one flag, but Windows 7 without KB2533623 refuses it;
+ * LOAD_WITH_ALTERED_SEARCH_PATH, which it has, makes the DLL's own imports
+ * be looked for in the system directory rather than next to the executable.
+ *
+ * The functions' pointers have the types of the SDK's declarations, so
+ * calls through them are checked as direct calls would be.  mingw-w64's
+ * gcc links advapi32 by default: a direct call would still link, and
+ * import the DLL again; tests/dist/check.sh catches that.
+ */
+#define ADVAPI32_FUNCS(X) \
+	X(BuildTrusteeWithNameW) X(CheckTokenMembership) \
+	X(CreateWellKnownSid) X(DeregisterEventSource) \
+	X(GetNamedSecurityInfoW) X(LookupAccountNameW) X(RegCloseKey) \
+	X(RegCreateKeyExW) X(RegDeleteKeyExW) X(RegDeleteValueW) \
+	X(RegOpenKeyExW) X(RegQueryValueExW) X(RegSetValueExW) \
+	X(RegisterEventSourceW) X(ReportEventW) X(SetEntriesInAclW) \
+	X(SetNamedSecurityInfoW)
+#define RSTRTMGR_FUNCS(X) \
+	X(RmEndSession) X(RmGetList) X(RmRegisterResources) X(RmStartSession)
+
+#define FUNC_PTR(f)	__typeof__(f) *f;
+#define FUNC_NAME(f)	#f,
+#define FUNC_COUNT(f)	+ 1
+
+/* Filled in through slot, in the lists' order; called by name. */
+static union {
+	struct { ADVAPI32_FUNCS(FUNC_PTR) };
+	void (*slot[0 ADVAPI32_FUNCS(FUNC_COUNT)])(void);
+} adv;
+static union {
+	struct { RSTRTMGR_FUNCS(FUNC_PTR) };
+	void (*slot[0 RSTRTMGR_FUNCS(FUNC_COUNT)])(void);
+} rm;
+
+static const char *const adv_names[] = { ADVAPI32_FUNCS(FUNC_NAME) };
+static const char *const rm_names[] = { RSTRTMGR_FUNCS(FUNC_NAME) };
+_Static_assert(sizeof(adv) == sizeof(adv.slot) &&
+    sizeof(rm) == sizeof(rm.slot), "a function pointer has padding");
+
+struct lib {
+	const WCHAR *file;
+	const char *const *names;
+	void (**slot)(void);
+	size_t n;
+	int state;	/* 0: not tried; 1: loaded; -1: failed, err says why */
+	char err[1024];
+};
+static struct lib advapi32 = { L"advapi32.dll", adv_names, adv.slot,
+	sizeof(adv_names) / sizeof(adv_names[0]), 0, "" };
+static struct lib rstrtmgr = { L"RstrtMgr.dll", rm_names, rm.slot,
+	sizeof(rm_names) / sizeof(rm_names[0]), 0, "" };
+
+/* Keeps "what: Win32 error N: text" in l->err for every later call. */
+static enum pst
+lib_fail(struct lib *l, const char *what, DWORD code)
+{
+	char msg[300];
+
+	sysmsg(code, msg, sizeof(msg));
+	snprintf(l->err, sizeof(l->err), "%s: Win32 error %lu%s%s", what,
+	    (unsigned long)code, msg[0] ? ": " : "", msg);
+	return fail_text(PST_IO, l->err);
+}
+
+/* PST_OK once l's functions can be called; else PST_IO, saying why. */
+static enum pst
+lib_need(struct lib *l)
+{
+	WCHAR path[MAX_PATH + 32];
+	char what[700], path8[600];
+	size_t len = wcslen(l->file), i;
+	HMODULE h;
+	FARPROC p;
+	DWORD e;
+	UINT n;
+
+	if (l->state > 0)
+		return PST_OK;
+	if (l->state < 0)
+		return fail_text(PST_IO, l->err);
+	l->state = -1;
+	n = GetSystemDirectoryW(path, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH) {
+		e = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
+		w_to_u8_fit(l->file, len, path8, sizeof(path8));
+		snprintf(what, sizeof(what), "cannot load %s: no system "
+		    "directory", path8);
+		return lib_fail(l, what, e);
+	}
+	/* MAX_PATH - 1 units, a backslash and a short name fit. */
+	path[n] = L'\\';
+	memcpy(path + n + 1, l->file, (len + 1) * sizeof(WCHAR));
+	w_to_u8_fit(path, n + 1 + len, path8, sizeof(path8));
+	if ((h = LoadLibraryExW(path, NULL, LOAD_WITH_ALTERED_SEARCH_PATH)) ==
+	    NULL) {
+		e = GetLastError();
+		snprintf(what, sizeof(what), "cannot load %s", path8);
+		return lib_fail(l, what, e);
+	}
+	for (i = 0; i < l->n; i++) {
+		if ((p = GetProcAddress(h, l->names[i])) == NULL) {
+			e = GetLastError();
+			FreeLibrary(h);
+			snprintf(what, sizeof(what), "%s has no function %s",
+			    path8, l->names[i]);
+			return lib_fail(l, what, e);
+		}
+		/* FARPROC's one conversion: any function pointer may
+		 * become void (*)(void), and back to its own type. */
+		l->slot[i] = (void (*)(void))p;
+	}
+	l->state = 1;
+	return PST_OK;
+}
+
 /* Registry, under HKEY_LOCAL_MACHINE. */
 static REGSAM
 view_sam(enum regview view)
@@ -406,14 +530,15 @@ reg_open(enum regview view, const char *key, REGSAM access, int create,
 	LSTATUS e;
 	enum pst r;
 
-	if ((r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
+	if ((r = lib_need(&advapi32)) != PST_OK ||
+	    (r = u8_to_w_dup(key, &wkey, NULL)) != PST_OK)
 		return r;
 	if (create)
-		e = RegCreateKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, NULL,
+		e = adv.RegCreateKeyExW(HKEY_LOCAL_MACHINE, wkey, 0, NULL,
 		    REG_OPTION_NON_VOLATILE, access | view_sam(view), NULL, hk,
 		    NULL);
 	else
-		e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0,
+		e = adv.RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0,
 		    access | view_sam(view), hk);
 	free(wkey);
 	return e == ERROR_SUCCESS ? PST_OK :
@@ -440,7 +565,8 @@ reg_read(HKEY hk, const WCHAR *name, DWORD *type, WCHAR **data, DWORD *cb)
 		}
 		buf = nb;
 		len = cap;
-		e = RegQueryValueExW(hk, name, NULL, type, (BYTE *)buf, &len);
+		e = adv.RegQueryValueExW(hk, name, NULL, type, (BYTE *)buf,
+		    &len);
 		if (e == ERROR_MORE_DATA && tries < 8 && len > cap &&
 		    len < 0x7FFFFFF0) {
 			cap = len;
@@ -480,7 +606,7 @@ plat_reg_get(enum regview view, const char *key, const char *name,
 		return r;
 	}
 	r = reg_read(hk, wname, &type, &buf, &len);
-	RegCloseKey(hk);
+	adv.RegCloseKey(hk);
 	free(wname);
 	if (r != PST_OK)
 		return r;
@@ -504,7 +630,7 @@ plat_reg_key_exists(enum regview view, const char *key)
 
 	r = reg_open(view, key, KEY_QUERY_VALUE, 0, &hk);
 	if (r == PST_OK)
-		RegCloseKey(hk);
+		adv.RegCloseKey(hk);
 	/* It exists; reading it is the caller's next step, and its error. */
 	return r == PST_DENIED ? PST_OK : r;
 }
@@ -525,9 +651,9 @@ plat_reg_set(enum regview view, const char *key, const char *name,
 	if ((r = reg_open(view, key, KEY_SET_VALUE, 1, &hk)) != PST_OK)
 		goto out;
 	/* The size counts the terminating NUL (nw <= MAXNAME). */
-	e = RegSetValueExW(hk, wname, 0, REG_SZ, (const BYTE *)wval,
+	e = adv.RegSetValueExW(hk, wname, 0, REG_SZ, (const BYTE *)wval,
 	    (DWORD)((nw + 1) * sizeof(WCHAR)));
-	RegCloseKey(hk);
+	adv.RegCloseKey(hk);
 	if (e != ERROR_SUCCESS)
 		r = oserr(E_WIN32, (unsigned long)e, C_OTHER);
 out:
@@ -547,8 +673,8 @@ plat_reg_delete(enum regview view, const char *key, const char *name)
 	if ((r = u8_to_w_dup(name, &wname, NULL)) != PST_OK)
 		return r;
 	if ((r = reg_open(view, key, KEY_SET_VALUE, 0, &hk)) == PST_OK) {
-		e = RegDeleteValueW(hk, wname);
-		RegCloseKey(hk);
+		e = adv.RegDeleteValueW(hk, wname);
+		adv.RegCloseKey(hk);
 		if (e != ERROR_SUCCESS)
 			r = oserr(E_WIN32, (unsigned long)e, C_REG);
 	}
@@ -1361,33 +1487,36 @@ plat_holders(struct plat_dir *d, const char *const *names, size_t n,
 		return PST_OK;
 	if (n > 0xFFFFFF)
 		return fail_text(PST_IO, "too many files for Restart Manager");
+	/* Without RstrtMgr.dll, as without rights, nobody is named. */
+	if ((r = lib_need(&rstrtmgr)) != PST_OK)
+		return r;
 	if ((paths = calloc(n, sizeof(*paths))) == NULL)
 		return nomem();
 	for (i = 0; i < n; i++)
 		if ((r = entry_path(d, names[i], PF_PLAIN, &paths[i], NULL)) !=
 		    PST_OK)
 			goto out;
-	if ((e = RmStartSession(&sess, 0, key)) != ERROR_SUCCESS) {
+	if ((e = rm.RmStartSession(&sess, 0, key)) != ERROR_SUCCESS) {
 		r = oserr(E_WIN32, e, C_OTHER);
 		goto out;
 	}
-	e = RmRegisterResources(sess, (UINT)n, (LPCWSTR *)paths, 0, NULL, 0,
+	e = rm.RmRegisterResources(sess, (UINT)n, (LPCWSTR *)paths, 0, NULL, 0,
 	    NULL);
 	/* The list may grow between calls; a few rounds settle it. */
 	for (tries = 0; e == ERROR_SUCCESS; tries++) {
 		if ((ni = realloc(info, want * sizeof(*info))) == NULL) {
-			RmEndSession(sess);
+			rm.RmEndSession(sess);
 			r = nomem();
 			goto out;
 		}
 		info = ni;
 		count = want;
-		e = RmGetList(sess, &need, &count, info, &reasons);
+		e = rm.RmGetList(sess, &need, &count, info, &reasons);
 		if (e != ERROR_MORE_DATA || tries >= 4 || need > 0xFFFF)
 			break;
 		want = need + 8;
 	}
-	RmEndSession(sess);
+	rm.RmEndSession(sess);
 	if (e != ERROR_SUCCESS) {
 		r = oserr(E_WIN32, e, C_OTHER);
 		goto out;
@@ -1435,8 +1564,10 @@ plat_is_admin(void)
 	DWORD n = sizeof(sid);
 	BOOL member = FALSE;
 
-	if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid, &n) ||
-	    !CheckTokenMembership(NULL, sid, &member))
+	/* Without advapi32 nothing can be checked: not an administrator. */
+	if (lib_need(&advapi32) != PST_OK ||
+	    !adv.CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid,
+	    &n) || !adv.CheckTokenMembership(NULL, sid, &member))
 		return 0;
 	return member != FALSE;
 }
@@ -1476,7 +1607,7 @@ plat_reboot_pending(struct plat_dir *d, const char *name, int *pending)
 	    &hk)) == PST_OK) {
 		r = reg_read(hk, L"PendingFileRenameOperations", &type, &buf,
 		    &cb);
-		RegCloseKey(hk);
+		adv.RegCloseKey(hk);
 	}
 	if (r == PST_ABSENT) {
 		r = PST_OK;
@@ -1583,17 +1714,18 @@ plat_event(int type, unsigned id, const char *text)
 
 	if (type < 0 || type > 2)
 		return fail_text(PST_IO, "unknown event type");
-	if ((r = u8_to_w_dup(text, &w, NULL)) != PST_OK)
+	if ((r = lib_need(&advapi32)) != PST_OK ||
+	    (r = u8_to_w_dup(text, &w, NULL)) != PST_OK)
 		return r;
-	if ((h = RegisterEventSourceW(NULL, EVENT_SOURCE)) == NULL) {
+	if ((h = adv.RegisterEventSourceW(NULL, EVENT_SOURCE)) == NULL) {
 		e = GetLastError();
 		free(w);
 		return oserr(E_WIN32, e, C_OTHER);
 	}
 	strings[0] = w;
-	if (!ReportEventW(h, types[type], 0, id, NULL, 1, 0, strings, NULL))
+	if (!adv.ReportEventW(h, types[type], 0, id, NULL, 1, 0, strings, NULL))
 		r = oserr(E_WIN32, GetLastError(), C_OTHER);
-	DeregisterEventSource(h);
+	adv.DeregisterEventSource(h);
 	free(w);
 	return r;
 }
@@ -1644,18 +1776,20 @@ plat_eventlog_install(void)
 	HKEY hk;
 	enum pst r;
 
-	if ((r = module_path(&exe, &len)) != PST_OK)
+	if ((r = lib_need(&advapi32)) != PST_OK ||
+	    (r = module_path(&exe, &len)) != PST_OK)
 		return r;
-	e = RegCreateKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY, 0, NULL,
+	e = adv.RegCreateKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY, 0, NULL,
 	    REG_OPTION_NON_VOLATILE, KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &hk,
 	    NULL);
 	if (e == ERROR_SUCCESS) {
-		e = RegSetValueExW(hk, L"EventMessageFile", 0, REG_EXPAND_SZ,
-		    (const BYTE *)exe, (DWORD)((len + 1) * sizeof(WCHAR)));
+		e = adv.RegSetValueExW(hk, L"EventMessageFile", 0,
+		    REG_EXPAND_SZ, (const BYTE *)exe,
+		    (DWORD)((len + 1) * sizeof(WCHAR)));
 		if (e == ERROR_SUCCESS)
-			e = RegSetValueExW(hk, L"TypesSupported", 0, REG_DWORD,
-			    (const BYTE *)&types, sizeof(types));
-		RegCloseKey(hk);
+			e = adv.RegSetValueExW(hk, L"TypesSupported", 0,
+			    REG_DWORD, (const BYTE *)&types, sizeof(types));
+		adv.RegCloseKey(hk);
 	}
 	free(exe);
 	return e == ERROR_SUCCESS ? PST_OK :
@@ -1665,9 +1799,13 @@ plat_eventlog_install(void)
 enum pst
 plat_eventlog_uninstall(void)
 {
-	LSTATUS e = RegDeleteKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY,
-	    KEY_WOW64_64KEY, 0);
+	LSTATUS e;
+	enum pst r;
 
+	if ((r = lib_need(&advapi32)) != PST_OK)
+		return r;
+	e = adv.RegDeleteKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY, KEY_WOW64_64KEY,
+	    0);
 	return e == ERROR_SUCCESS ? PST_OK :
 	    oserr(E_WIN32, (unsigned long)e, C_REG);
 }
@@ -1749,15 +1887,17 @@ plat_account_exists(const char *name)
 
 	if (name[0] == '\0')
 		return fail_text(PST_ABSENT, "no account name");
-	if ((r = u8_to_w_dup(name, &w, NULL)) != PST_OK)
+	if ((r = lib_need(&advapi32)) != PST_OK ||
+	    (r = u8_to_w_dup(name, &w, NULL)) != PST_OK)
 		return r;
-	if (LookupAccountNameW(NULL, w, NULL, &cbsid, NULL, &cchdom, &use) ||
+	if (adv.LookupAccountNameW(NULL, w, NULL, &cbsid, NULL, &cchdom,
+	    &use) ||
 	    (e = GetLastError()) == ERROR_INSUFFICIENT_BUFFER) {
 		sid = malloc(cbsid ? cbsid : 1);
 		dom = malloc((cchdom ? cchdom : 1) * sizeof(WCHAR));
 		if (sid == NULL || dom == NULL)
 			r = nomem();
-		else if (!LookupAccountNameW(NULL, w, sid, &cbsid, dom,
+		else if (!adv.LookupAccountNameW(NULL, w, sid, &cbsid, dom,
 		    &cchdom, &use))
 			r = oserr(E_WIN32, GetLastError(), C_OTHER);
 	} else
@@ -1801,10 +1941,11 @@ plat_grant_modify(const char *path, const char *account)
 	DWORD e;
 	enum pst r;
 
-	if ((r = path_form(path, PF_PLAIN, &wpath, NULL)) != PST_OK ||
+	if ((r = lib_need(&advapi32)) != PST_OK ||
+	    (r = path_form(path, PF_PLAIN, &wpath, NULL)) != PST_OK ||
 	    (r = u8_to_w_dup(account, &wacc, NULL)) != PST_OK)
 		goto out;
-	e = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+	e = adv.GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
 	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd);
 	if (e != ERROR_SUCCESS) {
 		r = oserr(E_WIN32, e, C_DIR);
@@ -1815,12 +1956,12 @@ plat_grant_modify(const char *path, const char *account)
 	    FILE_GENERIC_EXECUTE | DELETE;
 	ea.grfAccessMode = GRANT_ACCESS;
 	ea.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
-	BuildTrusteeWithNameW(&ea.Trustee, wacc);
-	if ((e = SetEntriesInAclW(1, &ea, dacl, &nacl)) != ERROR_SUCCESS) {
+	adv.BuildTrusteeWithNameW(&ea.Trustee, wacc);
+	if ((e = adv.SetEntriesInAclW(1, &ea, dacl, &nacl)) != ERROR_SUCCESS) {
 		r = oserr(E_WIN32, e, C_OTHER);
 		goto out;
 	}
-	e = SetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+	e = adv.SetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
 	    DACL_SECURITY_INFORMATION, NULL, NULL, nacl, NULL);
 	if (e != ERROR_SUCCESS)
 		r = oserr(E_WIN32, e, C_DIR);

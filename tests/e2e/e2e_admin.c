@@ -10,7 +10,9 @@
  * Wine keeps no ACL on files, so --configure's grant is checked through
  * Wine's trace of the SetEntriesInAclW and SetNamedSecurityInfoW calls.  The
  * traces are Wine 8's wording.  build/winprobe.exe reads back, from inside
- * Windows, the message table and accounts.
+ * Windows, the message table and accounts.  advapi32 and RstrtMgr, loaded
+ * only when needed, are taken away with a DLL override, and
+ * build/plant/RstrtMgr.dll is planted beside a copy of mmpclean.exe.
  */
 #include <errno.h>
 #include <limits.h>
@@ -469,6 +471,123 @@ t_holders_one_session_holder_unknown(void **state)
 	expect_not_in(r, out, "holder unknown");
 }
 
+/*
+ * advapi32.dll and RstrtMgr.dll are not imported but loaded, from the
+ * system directory, by the runs that need them (win32.c).  A DLL override
+ * takes Wine's away to show it: with either missing, mmpclean still
+ * starts, which it could not if it imported them.
+ */
+#define NO_DLL(dll)	"WINEDLLOVERRIDES=mscoree,mshtml=;" dll "=d"
+
+/*
+ * Without RstrtMgr.dll no holder can be named: "holder unknown", as when
+ * Restart Manager names nobody, and not an error.
+ */
+static void
+t_holders_without_rstrtmgr(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+	char want[PATH_MAX];
+
+	mkfile(U(f, "a.mmp"));
+	HOLD(f, NULL, NULL, "a.mmp");
+	mkfile(U(f, "free.mmp"));
+
+	r = MMENV(f, NO_DLL("rstrtmgr"), "--holders", "--dir", f->wdir);
+	expect_exit(r, 1);
+	fmt(want, sizeof want, "locked    %s  (holder unknown)",
+	    W(f, "a.mmp"));
+	expect_out_line(r, want);
+	expect_line(r, "unlocked", W(f, "free.mmp"));
+	expect_summary(r, 1, "locked");
+	expect_empty(r, err);
+}
+
+/*
+ * Without advapi32.dll a --dir run does all of its work; a run that reads
+ * the registry cannot, and says which DLL it could not load.
+ */
+static void
+t_advapi32_only_when_needed(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+
+	mkfile(U(f, "a.mmp"));
+	r = MMENV(f, NO_DLL("advapi32"), "--delete", "--dir", f->wdir);
+	expect_exit(r, 0);
+	expect_line(r, "deleted", W(f, "a.mmp"));
+	expect_gone(U(f, "a.mmp"));
+	expect_empty(r, err);
+
+	r = MMENV(f, NO_DLL("advapi32"), "--where");
+	expect_exit(r, 3);
+	expect_diag(r);
+	expect_in(r, err, "cannot read registry value 'HKLM\\Software\\"
+	    "Microsoft\\Windows Messaging Subsystem\\ProfileDirectory' "
+	    "(64-bit view): cannot load ");
+	expect_in(r, err, "\\system32\\advapi32.dll: Win32 error 126");
+
+	/* the run's work is done; only the event is missing */
+	mkfile(U(f, "b.mmp"));
+	r = MMENV(f, NO_DLL("advapi32"), "--eventlog", "--delete", "--dir",
+	    f->wdir);
+	expect_exit(r, 2);
+	expect_line(r, "deleted", W(f, "b.mmp"));
+	expect_in(r, err, "cannot write to the Application event log: "
+	    "cannot load ");
+}
+
+/*
+ * Issue "DLL planting": a RstrtMgr.dll beside mmpclean.exe must never be
+ * loaded, with --holders or without.  Imported, it was, in every run (it
+ * is not a KnownDLL).  build/plant/RstrtMgr.dll leaves PLANTED beside
+ * itself when loaded; the run must not tell otherwise.
+ */
+static void
+t_planted_rstrtmgr_not_loaded(void **state)
+{
+	struct fx *f = *state;
+	char build[PATH_MAX], dll[PATH_MAX], bin[PATH_MAX], exe[PATH_MAX];
+	char wexe[PATH_MAX], planted[PATH_MAX], want[PATH_MAX], *slash;
+	struct run *r = &f->r;
+
+	/* built by make e2e beside holdlock.exe */
+	fmt(build, sizeof build, "%s", g_holdlock);
+	if ((slash = strrchr(build, '/')) != NULL)
+		*slash = '\0';
+	fmt(dll, sizeof dll, "%s/plant/RstrtMgr.dll", build);
+	if (!exists(dll))
+		fail_msg("%s is missing (run make e2e)", dll);
+	fmt(bin, sizeof bin, "%s/bin", f->uout);
+	fmt(exe, sizeof exe, "%s/mmpclean.exe", bin);
+	fmt(wexe, sizeof wexe, "%s\\bin\\mmpclean.exe", f->wout);
+	fmt(planted, sizeof planted, "%s/PLANTED", bin);
+	mkdir_p(bin);
+	run_ok(ARGS("cp", g_exe, exe));
+	run_ok(ARGS("cp", dll, bin));
+
+	mkfile(U(f, "a.mmp"));
+	HOLD(f, NULL, NULL, "a.mmp");
+	mkfile(U(f, "free.mmp"));
+
+	tool(r, ARGS("wine", wexe, "--dir", f->wdir));
+	expect_exit(r, 1);
+	expect_line(r, "unlocked", W(f, "free.mmp"));
+	if (exists(planted))
+		fail_msg("a run without --holders loaded %s", dll);
+
+	tool(r, ARGS("wine", wexe, "--holders", "--dir", f->wdir));
+	expect_exit(r, 1);
+	fmt(want, sizeof want, "locked    %s  (holder unknown)",
+	    W(f, "a.mmp"));
+	expect_out_line(r, want);
+	expect_empty(r, err);
+	if (exists(planted))
+		fail_msg("--holders loaded %s, not the system's", dll);
+}
+
 static void
 t_wait_until_released(void **state)
 {
@@ -698,6 +817,9 @@ main(void)
 		T(t_configure_refusals_change_nothing),
 		T(t_reboot_schedules_then_wineboot_deletes),
 		T(t_holders_one_session_holder_unknown),
+		T(t_holders_without_rstrtmgr),
+		T(t_advapi32_only_when_needed),
+		T(t_planted_rstrtmgr_not_loaded),
 		T(t_wait_until_released),
 		T(t_wait_gives_up),
 		T(t_ctrl_c_stops_wait),
