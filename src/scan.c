@@ -120,28 +120,30 @@ defer(struct scan *s, const struct plat_entry *e)
 /*
  * Before the second look: a lock seen moments ago may be another run's
  * probe, over in a moment.  With no other run at work here, every lock
- * seen is someone else's, and waiting would change nothing.
+ * seen is some other program's, and waiting for those is --wait's job.
  */
 static void
 pause_for_others(struct scan *s)
 {
 	uint64_t since = plat_ms() - s->last_locked;
 	int others = plat_dir_others(s->d);
+	unsigned ms;
+	char who[64];
 
 	if (others == 0 || since >= RELOOK_MS)
 		return;
+	ms = (unsigned)(RELOOK_MS - since);
 	if (s->o->verbose) {
 		if (others > 0)
-			warnmsg("'%s': %d other mmpclean run%s at work here; "
-			    "second look in %u ms", s->c->path, others,
-			    others == 1 ? "" : "s",
-			    (unsigned)(RELOOK_MS - since));
+			snprintf(who, sizeof(who), "%d other mmpclean run%s "
+			    "at work here", others, others == 1 ? "" : "s");
 		else
-			warnmsg("'%s': other runs here cannot be counted; "
-			    "second look in %u ms", s->c->path,
-			    (unsigned)(RELOOK_MS - since));
+			snprintf(who, sizeof(who), "other runs here cannot "
+			    "be counted");
+		warnmsg("'%s': %s; second look in %u ms", s->c->path, who,
+		    ms);
 	}
-	plat_sleep_ms((unsigned)(RELOOK_MS - since));
+	plat_sleep_ms(ms);
 }
 
 static void
