@@ -72,21 +72,58 @@ def env_setup():
 RSSFILE = os.path.join(B, "bench", "rss")
 
 
+SERVER_PID = None
+
+
+def find_server():
+    """The persistent wineserver of this prefix: the process whose working
+    directory is the prefix's server directory, .../server-DEV-INODE (both
+    in hex, of the prefix directory) under a temporary directory."""
+    global SERVER_PID
+    st = os.stat(os.environ["WINEPREFIX"])
+    want = "/server-%x-%x" % (st.st_dev, st.st_ino)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/cwd" % pid).endswith(want):
+                with open("/proc/%s/comm" % pid) as fp:
+                    if fp.read().startswith("wineserver"):
+                        SERVER_PID = int(pid)
+                        return
+        except OSError:
+            continue
+    sys.exit("bench: cannot find the wineserver of %s" % want)
+
+
+def server_cpu():
+    """The wineserver's user + system CPU seconds so far."""
+    with open("/proc/%d/stat" % SERVER_PID) as fp:
+        f = fp.read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(argv, cwd=None):
-    """Runs argv; returns (seconds, exit status, stdout, max RSS in KiB).
+    """Runs argv; returns (seconds, exit status, stdout, max RSS in KiB,
+    CPU seconds of the process and of the wineserver during the run).
 
     Every command runs under GNU time, whose small child execs `wine`:
     ru_maxrss survives exec, so a child forked from Python would report
     Python's own size.  The wall time includes time's fork, for every
-    command alike, empty-directory runs too."""
+    command alike, empty-directory runs too.  The CPU time is less at the
+    mercy of other tenants than the wall time; the server's share also
+    counts a holdlock.exe that is idle meanwhile."""
+    c0 = server_cpu()
     t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", RSSFILE] + argv,
-                       cwd=cwd, stdin=subprocess.DEVNULL,
+    p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", RSSFILE] +
+                       argv, cwd=cwd, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     t = time.perf_counter() - t0
+    c1 = server_cpu()
     with open(RSSFILE) as fp:
-        rss = int(fp.read().split()[-1])
-    return t, p.returncode, p.stdout.decode("utf-8", "replace"), rss
+        f = fp.read().split()
+    rss, cpu = int(f[-3]), float(f[-2]) + float(f[-1]) + (c1 - c0)
+    return t, p.returncode, p.stdout.decode("utf-8", "replace"), rss, cpu
 
 
 def names(n):
@@ -185,6 +222,7 @@ def main():
         if not os.path.exists(f):
             sys.exit("bench: %s is missing (make bench builds it)" % f)
     drive_c = env_setup()
+    find_server()
     broot = os.path.join(drive_c, "bench")
     udir = os.path.join(broot, "d")
     uempty = os.path.join(broot, "e")
@@ -242,6 +280,7 @@ def main():
     every = dict(delete_cmds, **variants, **report_cmds, **report_variants)
     startup = {k: [] for k in every}
     startup["nop.exe"] = []
+    startcpu = {}
     ratio_start = []
     for rep in range(a.startup_reps):
         keys = list(startup)
@@ -249,11 +288,13 @@ def main():
         got = {}
         for k in keys:
             argv = ["wine", NOP] if k == "nop.exe" else empty_of(every[k])
-            t, st, _, _ = run(argv)
+            t, st, _, _, cpu = run(argv)
             startup[k].append(t)
+            startcpu.setdefault(k, []).append(cpu)
             got[k] = t
         ratio_start.append(got["mmpclean report"] / got["nop.exe"])
     base = {k: med(v) for k, v in startup.items()}
+    basecpu = {k: med(v) for k, v in startcpu.items()}
 
     emit("start-up (empty directory, %d runs each, alternating), "
          "seconds: median [min-max]" % a.startup_reps)
@@ -285,13 +326,14 @@ def main():
         fps = {k: [] for k in cmds}
         inner = []
         ratios = {k: [] for k in cmds if k != "floor"}
+        cpus, cratios = {}, {}
         for rep in range(reps):
             keys = list(cmds)
             keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
-            got = {}
+            got, gotcpu = {}, {}
             for k in keys:
                 make_files(udir, n, skip=lk)
-                t, st, out, mx = held(cmds[k])
+                t, st, out, mx, cpu = held(cmds[k])
                 left = sorted(os.listdir(udir))
                 if left != lk:
                     sys.exit("bench: %s left %d files, expected the "
@@ -307,8 +349,12 @@ def main():
                 rss.setdefault((k, n), []).append(mx)
                 got[k] = n / max(t - base[k], 1e-6)
                 fps[k].append(got[k])
+                gotcpu[k] = max(cpu - basecpu[k], 1e-6) / n
+                cpus.setdefault(k, []).append(gotcpu[k] * 1e6)
             for k in ratios:
                 ratios[k].append(got[k] / got["floor"])
+                cratios.setdefault(k, []).append(gotcpu["floor"] /
+                                                 gotcpu[k])
         # report mode: nothing is consumed, the files stay
         make_files(udir, n, skip=lk)
         rcmds = dict(report_cmds)
@@ -316,12 +362,13 @@ def main():
             rcmds.update(report_variants)
         rfps = {k: [] for k in rcmds}
         rratios = {k: [] for k in rcmds if k != "floor -p"}
+        rcpus, rcratios = {}, {}
         for rep in range(reps):
             keys = list(rcmds)
             keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
-            got = {}
+            got, gotcpu = {}, {}
             for k in keys:
-                t, st, out, mx = held(rcmds[k])
+                t, st, out, mx, cpu = held(rcmds[k])
                 if k.endswith("report") and st != 1:
                     sys.exit("bench: %s exit %d" % (k, st))
                 rss.setdefault((k, n), []).append(mx)
@@ -331,9 +378,14 @@ def main():
                         sys.exit("bench: floor -p: %s" % out)
                 got[k] = n / max(t - base[k], 1e-6)
                 rfps[k].append(got[k])
+                gotcpu[k] = max(cpu - basecpu[k], 1e-6) / n
+                rcpus.setdefault(k, []).append(gotcpu[k] * 1e6)
             for k in rratios:
                 rratios[k].append(got[k] / got["floor -p"])
-        results.append((n, reps, fps, ratios, inner, rfps, rratios))
+                rcratios.setdefault(k, []).append(gotcpu["floor -p"] /
+                                                  gotcpu[k])
+        results.append((n, reps, fps, ratios, inner, rfps, rratios, cratios,
+                        rcratios))
 
         emit("N = %d files, %d locked, %d repetitions; files/s with the "
              "empty-directory time subtracted: median [min-max]"
@@ -349,6 +401,18 @@ def main():
             emit("  %-34s %-26s %s" % (
                 k, fmt_range(rfps[k]),
                 "1" if k == "floor -p" else fmt_range(rratios[k], "%.2f")))
+        emit("  CPU per file, process + wineserver, microseconds, with the "
+             "empty-directory CPU subtracted;")
+        emit("  the ratio is the floor's CPU over the contender's (above 1: "
+             "cheaper than the floor)")
+        for k in cmds:
+            emit("  %-34s %-26s %s" % (
+                k, fmt_range(cpus[k], "%.1f"),
+                "1" if k == "floor" else fmt_range(cratios[k], "%.2f")))
+        for k in rcmds:
+            emit("  %-34s %-26s %s" % (
+                k, fmt_range(rcpus[k], "%.1f"),
+                "1" if k == "floor -p" else fmt_range(rcratios[k], "%.2f")))
         emit()
 
     emit("peak RSS of the Unix process running the .exe (GNU time's "
@@ -383,13 +447,16 @@ def main():
     emit()
     emit("targets: delete >= 0.95x floor; stretch >= 1.0x del /q; "
          "report >= 0.95x floor -p")
-    for n, reps, fps, ratios, inner, rfps, rratios in results:
+    for n, reps, fps, ratios, inner, rfps, rratios, cratios, rcratios \
+            in results:
         emit("  N = %-7d mmpclean/floor %.2f  mmpclean/del %s  "
              "report/floor -p %.2f" % (
                  n, med(ratios["mmpclean"]),
                  fmt_range([m / f for m, f in zip(fps["mmpclean"],
                                                   fps["del /q"])], "%.2f"),
                  med(rratios["mmpclean report"])))
+        emit("  %-9s by CPU: mmpclean/floor %.2f  report/floor -p %.2f" % (
+            "", med(cratios["mmpclean"]), med(rcratios["mmpclean report"])))
 
     with open(a.out, "w") as fp:
         fp.write(head + "\n".join(lines) + "\n")
