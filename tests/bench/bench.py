@@ -110,9 +110,10 @@ def run(argv, cwd=None):
     Every command runs under GNU time, whose small child execs `wine`:
     ru_maxrss survives exec, so a child forked from Python would report
     Python's own size.  The wall time includes time's fork, for every
-    command alike, empty-directory runs too.  The CPU time is less at the
-    mercy of other tenants than the wall time; the server's share also
-    counts a holdlock.exe that is idle meanwhile."""
+    command alike, empty-directory runs too.  The CPU time was added in
+    the hope that it would be steadier than the wall time on a shared
+    machine; measured, it was not (tests/bench/RESULTS.md).  The server's
+    share also counts a holdlock.exe that is idle meanwhile."""
     c0 = server_cpu()
     t0 = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", RSSFILE] +
