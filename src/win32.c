@@ -923,6 +923,23 @@ long_path(const char *path, WCHAR **out, size_t *outlen)
 }
 
 /*
+ * The name of an object shared by every mmpclean that works on one file or
+ * directory, whatever path names it: Global\mmpclean-KIND-VOLUME-INDEX,
+ * or in Local\ (one session), for a user without the right to create
+ * global objects.
+ */
+#define OBJNAME 80
+static void
+obj_name(WCHAR name[OBJNAME], int global, const WCHAR *kind,
+    const BY_HANDLE_FILE_INFORMATION *bh)
+{
+	_snwprintf(name, OBJNAME, L"%lsmmpclean-%ls-%08lx-%08lx%08lx",
+	    global ? L"Global\\" : L"Local\\", kind,
+	    bh->dwVolumeSerialNumber, bh->nFileIndexHigh, bh->nFileIndexLow);
+	name[OBJNAME - 1] = L'\0';
+}
+
+/*
  * Every run counts itself in a semaphore named after the directory's
  * identity while it holds the directory open, so a run can ask whether
  * another is scanning it now (plat_dir_others).  Only a count in the
@@ -936,18 +953,13 @@ long_path(const char *path, WCHAR **out, size_t *outlen)
 static void
 runs_join(struct plat_dir *d, const BY_HANDLE_FILE_INFORMATION *bh)
 {
-	static const WCHAR *const scope[] = { L"Global\\", L"Local\\" };
-	WCHAR name[80];
+	WCHAR name[OBJNAME];
 
-	for (size_t i = 0; i < 2 && d->runs == NULL; i++) {
-		_snwprintf(name, sizeof(name) / sizeof(name[0]),
-		    L"%lsmmpclean-dir-%08lx-%08lx%08lx", scope[i],
-		    bh->dwVolumeSerialNumber, bh->nFileIndexHigh,
-		    bh->nFileIndexLow);
-		name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+	for (int global = 1; global >= 0 && d->runs == NULL; global--) {
+		obj_name(name, global, L"dir", bh);
 		d->runs = CreateSemaphoreExW(NULL, 0, LONG_MAX, name, 0,
 		    SEMAPHORE_MODIFY_STATE | SEMAPHORE_QUERY_STATE | SYNCHRONIZE);
-		d->runs_global = i == 0;
+		d->runs_global = global;
 	}
 	if (d->runs != NULL && !ReleaseSemaphore(d->runs, 1, NULL)) {
 		CloseHandle(d->runs);
@@ -2237,19 +2249,14 @@ struct plat_log {
 static HANDLE
 log_mutex(HANDLE h)
 {
-	static const WCHAR *const scope[] = { L"Global\\", L"Local\\" };
 	BY_HANDLE_FILE_INFORMATION bh;
-	WCHAR name[80];
+	WCHAR name[OBJNAME];
 	HANDLE m;
 
 	if (!GetFileInformationByHandle(h, &bh))
 		return NULL;
-	for (size_t i = 0; i < 2; i++) {
-		_snwprintf(name, sizeof(name) / sizeof(name[0]),
-		    L"%lsmmpclean-log-%08lx-%08lx%08lx", scope[i],
-		    bh.dwVolumeSerialNumber, bh.nFileIndexHigh,
-		    bh.nFileIndexLow);
-		name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+	for (int global = 1; global >= 0; global--) {
+		obj_name(name, global, L"log", &bh);
 		if ((m = CreateMutexW(NULL, FALSE, name)) != NULL)
 			return m;
 	}
