@@ -185,6 +185,45 @@ def fmt_range(v, f="%.0f"):
     return (f + " [" + f + "-" + f + "]") % (med(v), min(v), max(v))
 
 
+class Tally:
+    """One mode's samples at one N: files/s and CPU per file for each
+    contender, each also paired with the reference contender (the floor)
+    of the same repetition."""
+
+    def __init__(self, keys, ref, n, base, basecpu):
+        self.keys, self.ref, self.n = list(keys), ref, n
+        self.base, self.basecpu = base, basecpu
+        self.fps = {k: [] for k in self.keys}
+        self.cpu = {k: [] for k in self.keys}      # microseconds per file
+        self.ratio = {k: [] for k in self.keys if k != ref}
+        self.cratio = {k: [] for k in self.keys if k != ref}
+        self.rep = {}
+
+    def add(self, k, t, cpu):
+        """One run of k: wall seconds and CPU seconds, start-up included."""
+        fps = self.n / max(t - self.base[k], 1e-6)
+        per = max(cpu - self.basecpu[k], 1e-6) / self.n
+        self.fps[k].append(fps)
+        self.cpu[k].append(per * 1e6)
+        self.rep[k] = (fps, per)
+
+    def end_rep(self):
+        rfps, rper = self.rep[self.ref]
+        for k in self.ratio:
+            fps, per = self.rep[k]
+            self.ratio[k].append(fps / rfps)
+            self.cratio[k].append(rper / per)   # above 1: cheaper
+        self.rep = {}
+
+    def rows(self, emit, cpu=False):
+        for k in self.keys:
+            v, r, f = ((self.cpu[k], self.cratio, "%.1f") if cpu else
+                       (self.fps[k], self.ratio, "%.0f"))
+            emit("  %-34s %-26s %s" % (
+                k, fmt_range(v, f),
+                "1" if k == self.ref else fmt_range(r[k], "%.2f")))
+
+
 def machine():
     cpu = "?"
     try:
@@ -324,14 +363,11 @@ def main():
         cmds = dict(delete_cmds)
         if n <= a.breakdown_max:
             cmds.update(variants)
-        fps = {k: [] for k in cmds}
+        dele = Tally(cmds, "floor", n, base, basecpu)
         inner = []
-        ratios = {k: [] for k in cmds if k != "floor"}
-        cpus, cratios = {}, {}
         for rep in range(reps):
             keys = list(cmds)
             keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
-            got, gotcpu = {}, {}
             for k in keys:
                 make_files(udir, n, skip=lk)
                 t, st, out, mx, cpu = held(cmds[k])
@@ -348,26 +384,17 @@ def main():
                         sys.exit("bench: floor: %s" % out)
                     inner.append(n / (int(f[11]) / 1e6))
                 rss.setdefault((k, n), []).append(mx)
-                got[k] = n / max(t - base[k], 1e-6)
-                fps[k].append(got[k])
-                gotcpu[k] = max(cpu - basecpu[k], 1e-6) / n
-                cpus.setdefault(k, []).append(gotcpu[k] * 1e6)
-            for k in ratios:
-                ratios[k].append(got[k] / got["floor"])
-                cratios.setdefault(k, []).append(gotcpu["floor"] /
-                                                 gotcpu[k])
+                dele.add(k, t, cpu)
+            dele.end_rep()
         # report mode: nothing is consumed, the files stay
         make_files(udir, n, skip=lk)
         rcmds = dict(report_cmds)
         if n <= a.breakdown_max:
             rcmds.update(report_variants)
-        rfps = {k: [] for k in rcmds}
-        rratios = {k: [] for k in rcmds if k != "floor -p"}
-        rcpus, rcratios = {}, {}
+        rept = Tally(rcmds, "floor -p", n, base, basecpu)
         for rep in range(reps):
             keys = list(rcmds)
             keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
-            got, gotcpu = {}, {}
             for k in keys:
                 t, st, out, mx, cpu = held(rcmds[k])
                 if k.endswith("report") and st != 1:
@@ -377,43 +404,24 @@ def main():
                     f = out.split()
                     if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
                         sys.exit("bench: floor -p: %s" % out)
-                got[k] = n / max(t - base[k], 1e-6)
-                rfps[k].append(got[k])
-                gotcpu[k] = max(cpu - basecpu[k], 1e-6) / n
-                rcpus.setdefault(k, []).append(gotcpu[k] * 1e6)
-            for k in rratios:
-                rratios[k].append(got[k] / got["floor -p"])
-                rcratios.setdefault(k, []).append(gotcpu["floor -p"] /
-                                                  gotcpu[k])
-        results.append((n, reps, fps, ratios, inner, rfps, rratios, cratios,
-                        rcratios))
+                rept.add(k, t, cpu)
+            rept.end_rep()
+        results.append((n, dele, rept))
 
         emit("N = %d files, %d locked, %d repetitions; files/s with the "
              "empty-directory time subtracted: median [min-max]"
              % (n, len(lk), reps))
         emit("  %-34s %-26s %s" % ("delete", "files/s", "x floor (paired)"))
-        for k in cmds:
-            emit("  %-34s %-26s %s" % (
-                k, fmt_range(fps[k]),
-                "1" if k == "floor" else fmt_range(ratios[k], "%.2f")))
+        dele.rows(emit)
         emit("  %-34s %-26s" % ("floor, its own clock", fmt_range(inner)))
         emit("  %-34s %-26s %s" % ("report", "files/s", "x floor -p"))
-        for k in rcmds:
-            emit("  %-34s %-26s %s" % (
-                k, fmt_range(rfps[k]),
-                "1" if k == "floor -p" else fmt_range(rratios[k], "%.2f")))
+        rept.rows(emit)
         emit("  CPU per file, process + wineserver, microseconds, with the "
              "empty-directory CPU subtracted;")
         emit("  the ratio is the floor's CPU over the contender's (above 1: "
              "cheaper than the floor)")
-        for k in cmds:
-            emit("  %-34s %-26s %s" % (
-                k, fmt_range(cpus[k], "%.1f"),
-                "1" if k == "floor" else fmt_range(cratios[k], "%.2f")))
-        for k in rcmds:
-            emit("  %-34s %-26s %s" % (
-                k, fmt_range(rcpus[k], "%.1f"),
-                "1" if k == "floor -p" else fmt_range(rcratios[k], "%.2f")))
+        dele.rows(emit, cpu=True)
+        rept.rows(emit, cpu=True)
         emit()
 
     emit("peak RSS of the Unix process running the .exe (GNU time's "
@@ -448,16 +456,17 @@ def main():
     emit()
     emit("targets: delete >= 0.95x floor; stretch >= 1.0x del /q; "
          "report >= 0.95x floor -p")
-    for n, reps, fps, ratios, inner, rfps, rratios, cratios, rcratios \
-            in results:
+    for n, dele, rept in results:
         emit("  N = %-7d mmpclean/floor %.2f  mmpclean/del %s  "
              "report/floor -p %.2f" % (
-                 n, med(ratios["mmpclean"]),
-                 fmt_range([m / f for m, f in zip(fps["mmpclean"],
-                                                  fps["del /q"])], "%.2f"),
-                 med(rratios["mmpclean report"])))
+                 n, med(dele.ratio["mmpclean"]),
+                 fmt_range([m / f for m, f in zip(dele.fps["mmpclean"],
+                                                  dele.fps["del /q"])],
+                           "%.2f"),
+                 med(rept.ratio["mmpclean report"])))
         emit("  %-9s by CPU: mmpclean/floor %.2f  report/floor -p %.2f" % (
-            "", med(cratios["mmpclean"]), med(rcratios["mmpclean report"])))
+            "", med(dele.cratio["mmpclean"]),
+            med(rept.cratio["mmpclean report"])))
 
     with open(a.out, "w") as fp:
         fp.write(head + "\n".join(lines) + "\n")
