@@ -39,7 +39,7 @@ CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
 CORE_HDR := src/mmpclean.h src/plat.h
 # The Windows backend, one file per concern (src/win32/w32.h is theirs).
 WIN_SRC	 := $(sort $(wildcard src/win32/*.c))
-WIN_HDR	 := src/win32/w32.h
+WIN_HDR	 := $(wildcard src/win32/*.h)
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
@@ -143,6 +143,12 @@ $(B):
 $(B)/x86:
 	mkdir -p $@
 
+# The backend's decisions that need no Windows header, natively.
+$(B)/unit/test_rules: tests/unit/test_rules.c src/win32/rules.c src/plat.h \
+		      src/win32/rules.h | $(B)
+	$(HOSTCC) $(HOSTCFLAGS) -Isrc/win32 -o $@ $< src/win32/rules.c \
+	    $(HOSTLIBS)
+
 # The unit tests link the core with the fake platform, natively.
 $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
@@ -157,6 +163,9 @@ $(B)/e2e_unattended: tests/e2e/e2e_unattended.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
 $(B)/e2e_hostile: tests/e2e/e2e_hostile.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
+$(B)/e2e_holds: tests/e2e/e2e_holds.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
 $(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
@@ -194,11 +203,12 @@ unit: $(UNIT_TESTS)
 
 e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe \
 	    $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
-	    $(B)/e2e_unattended $(B)/e2e_hostile
+	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds
 	$(B)/e2e
 	$(B)/e2e_admin
 	$(B)/e2e_unattended
 	$(B)/e2e_hostile
+	$(B)/e2e_holds
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1

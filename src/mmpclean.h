@@ -95,6 +95,7 @@ char *src_describe(unsigned src);
 struct counts {
 	unsigned long done;	/* deleted, or unlocked in report mode */
 	unsigned long locked, readonly, skipped, errors, young;
+	unsigned long pending;	/* deleted, kept by another's handle */
 	unsigned long scheduled;	/* --reboot: deleted at the next boot */
 };
 struct run {

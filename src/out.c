@@ -262,6 +262,8 @@ counts_rest(struct sbuf *b, const struct counts *n)
 	    "%lu error%s", n->done, st.o->delete ? "deleted" : "unlocked",
 	    n->locked, n->readonly, n->skipped, n->errors,
 	    n->errors == 1 ? "" : "s");
+	if (n->pending > 0)
+		sb_printf(b, ", %lu pending", n->pending);
 	if (st.o->older_than >= 0)
 		sb_printf(b, ", %lu young", n->young);
 	if (st.o->reboot)
@@ -348,12 +350,14 @@ rep_end(const struct run *r, int status)
 		if (!st.o->where) {
 			sb_printf(&b, ",\"summary\":{\"files\":%lu,"
 			    "\"directories\":%lu,\"%s\":%lu,\"locked\":%lu,"
-			    "\"read_only\":%lu,\"skipped\":%lu,\"errors\":%lu,"
-			    "\"young\":%lu,\"scheduled\":%lu,\"services\":[",
+			    "\"pending\":%lu,\"read_only\":%lu,\"skipped\":%lu,"
+			    "\"errors\":%lu,\"young\":%lu,\"scheduled\":%lu,"
+			    "\"services\":[",
 			    counts_files(total), r->dirs,
 			    st.o->delete ? "deleted" : "unlocked", total->done,
-			    total->locked, total->readonly, total->skipped,
-			    total->errors, total->young, total->scheduled);
+			    total->locked, total->pending, total->readonly,
+			    total->skipped, total->errors, total->young,
+			    total->scheduled);
 			for (size_t i = 0; i < r->nservices; i++) {
 				sb_puts(&b, i ? ",\"" : "\"");
 				sb_add_json(&b, r->services[i]);

@@ -20,6 +20,10 @@ enum pst {
 	PST_ABSENT,	/* registry key or value, or environment variable, not set */
 	PST_GONE,	/* the file vanished, or another process is deleting it */
 	PST_LOCKED,	/* sharing violation: another process has the file open */
+	PST_MAPPED,	/* a process maps the file (a section view): a lock that
+			   shows only when the file is marked for deletion */
+	PST_PENDING,	/* already deleted, but another process's handle keeps
+			   the name until it closes the file */
 	PST_DENIED,	/* access denied (never a lock) */
 	PST_READONLY,	/* the file has the read-only attribute */
 	PST_NOTFOUND,	/* a directory path that does not exist */
@@ -99,8 +103,11 @@ int plat_dir_others(struct plat_dir *d);
 
 /*
  * Open the entry `name` of `d` for DELETE with no sharing, verify that the
- * handle is that entry and a plain file, and with ACT_DELETE delete it
- * through the same handle.  PST_OK means free (probe) or deleted.
+ * handle is that entry and a plain file, and mark it for deletion through
+ * the same handle.  ACT_PROBE clears the mark again before the handle is
+ * closed, so that it answers "would ACT_DELETE succeed?" and deletes
+ * nothing: PST_OK means free.  With ACT_DELETE, PST_OK means the name is
+ * gone; PST_PENDING that another handle keeps it for now.
  */
 enum plat_act { ACT_PROBE, ACT_DELETE };
 enum { PLAT_F_FORCE = 1 << 0 };	/* clear read-only on the same handle */

@@ -24,6 +24,7 @@
 
 struct later {
 	char *name;
+	enum pst why;		/* PST_LOCKED, PST_MAPPED or PST_PENDING */
 	unsigned attrs;
 	uint64_t size;
 	int64_t mtime;
@@ -63,8 +64,8 @@ run_add_service(struct run *r, const char *name)
 unsigned long
 counts_files(const struct counts *c)
 {
-	return c->done + c->locked + c->readonly + c->skipped + c->errors +
-	    c->young + c->scheduled;
+	return c->done + c->locked + c->pending + c->readonly + c->skipped +
+	    c->errors + c->young + c->scheduled;
 }
 
 static const char *
@@ -91,7 +92,7 @@ why(enum pst st)
 
 /* Keeps a locked file for a second look; false when there is no room. */
 static int
-defer(struct scan *s, const struct plat_entry *e)
+defer(struct scan *s, const struct plat_entry *e, enum pst why)
 {
 	struct later *v;
 	size_t cap;
@@ -108,6 +109,7 @@ defer(struct scan *s, const struct plat_entry *e)
 	v = &s->locked[s->nlocked];
 	if ((v->name = xstrdup(e->name)) == NULL)
 		return 0;
+	v->why = why;
 	v->attrs = e->attrs;
 	v->size = e->size;
 	v->mtime = e->mtime;
@@ -160,6 +162,30 @@ note(const struct scan *s, const char *name, const char *what)
 	sb_free(&b);
 }
 
+/* A file a process keeps: "mapped" and "pending" say how; who, if known. */
+static void
+held(struct scan *s, const struct plat_entry *e, enum pst why,
+    const char *who)
+{
+	struct sbuf b = { 0 };
+
+	if (why == PST_MAPPED)
+		sb_puts(&b, "mapped into a process's memory");
+	else if (why == PST_PENDING)
+		sb_puts(&b, "already deleted; the name goes when the process "
+		    "holding the file closes it");
+	if (who != NULL)
+		sb_printf(&b, "%s%s", b.len ? "; " : "", who);
+	if (why == PST_PENDING) {
+		s->n.pending++;
+		rep_file(s->c, "pending", e, b.s, 0);
+	} else {
+		s->n.locked++;
+		rep_file(s->c, "locked", e, b.s, 0);
+	}
+	sb_free(&b);
+}
+
 /* Records what happened to one file.  `last` is false on a first look. */
 static void
 outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
@@ -171,10 +197,11 @@ outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 		    0);
 		break;
 	case PST_LOCKED:
-		if (!last && defer(s, e))
+	case PST_MAPPED:
+	case PST_PENDING:
+		if (!last && defer(s, e, st))
 			break;
-		s->n.locked++;
-		rep_file(s->c, "locked", e, NULL, 0);
+		held(s, e, st, NULL);
 		break;
 	case PST_GONE:
 		note(s, e->name, "vanished since it was listed");
@@ -230,7 +257,9 @@ relook(struct scan *s)
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
 
-		if ((st = try(s, l->name, l->attrs)) == PST_LOCKED) {
+		st = try(s, l->name, l->attrs);
+		if (st == PST_LOCKED || st == PST_MAPPED || st == PST_PENDING) {
+			l->why = st;
 			s->locked[kept++] = *l;
 			continue;
 		}
@@ -249,6 +278,10 @@ wait_for_release(struct scan *s)
 
 	if (s->r->wait_until == 0)
 		s->r->wait_until = plat_ms() + (uint64_t)s->o->wait * 1000;
+	if (s->o->verbose && s->nlocked > 0)
+		warnmsg("'%s': %lu file%s still held; looking again until "
+		    "free or --wait ends", s->c->path,
+		    (unsigned long)s->nlocked, s->nlocked == 1 ? "" : "s");
 	while (s->nlocked > 0 && !plat_interrupted() &&
 	    (now = plat_ms()) < s->r->wait_until) {
 		if (pause > s->r->wait_until - now)
@@ -335,7 +368,9 @@ settle(struct scan *s)
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
 		const char *who = s->o->holders ? (l->holders ? l->holders :
 		    "holder unknown") : NULL;
-		enum pst st = s->o->reboot ? schedule(s, l) : PST_LOCKED;
+		/* a pending file goes by itself: nothing to schedule */
+		enum pst st = s->o->reboot && l->why != PST_PENDING ?
+		    schedule(s, l) : l->why;
 
 		if (st == PST_OK) {
 			struct sbuf why_s = { 0 };
@@ -347,9 +382,9 @@ settle(struct scan *s)
 			rep_file(s->c, "scheduled", &e, why_s.s ? why_s.s :
 			    "deleted at the next boot", 0);
 			sb_free(&why_s);
-		} else if (st == PST_LOCKED) {
-			s->n.locked++;
-			rep_file(s->c, "locked", &e, who, 0);
+		} else if (st == PST_LOCKED || st == PST_MAPPED ||
+		    st == PST_PENDING) {
+			held(s, &e, l->why, who);
 		} else {
 			s->n.errors++;
 			rep_file(s->c, "error", &e, why(st), 1);
@@ -410,6 +445,7 @@ add(struct counts *to, const struct counts *n)
 {
 	to->done += n->done;
 	to->locked += n->locked;
+	to->pending += n->pending;
 	to->readonly += n->readonly;
 	to->skipped += n->skipped;
 	to->errors += n->errors;

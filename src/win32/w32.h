@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "plat.h"
+#include "rules.h"
 
 /* The most UTF-16 units a UNICODE_STRING holds. */
 #define MAXNAME		32767
@@ -38,16 +39,8 @@ enum pst u8_to_w_dup(const char *s, WCHAR **w, size_t *nw);
 void w_to_u8_fit(const WCHAR *w, size_t n, char *out, size_t cap);
 int64_t unix_time(int64_t ft);
 
-/* err.c: where a code came from, and what was being done. */
+/* err.c: where a code came from (and rules.h: what was being done). */
 enum esrc { E_NONE, E_WIN32, E_NT, E_TEXT };
-enum ectx {
-	C_FILE,		/* an entry of a directory */
-	C_FILE_RO,	/* the same, known to be read-only */
-	C_LIST,		/* enumerating a directory */
-	C_DIR,		/* opening a directory by path */
-	C_REG,		/* registry */
-	C_OTHER
-};
 struct lasterr {
 	enum esrc src;
 	unsigned long code;
@@ -127,6 +120,8 @@ struct plat_dir {
 	int runs_global;	/* that count reaches across sessions */
 };
 NTSTATUS handle_name(struct plat_dir *d, HANDLE h);
+/* Held while a probe's delete mark is set (file.c, main.c). */
+extern SRWLOCK marking;
 enum pst entry_name(struct plat_dir *d, const char *name, size_t *nw);
 
 /* path.c */

@@ -799,7 +799,8 @@ static const char json_check[] =
 "        total[x['status']] = total.get(x['status'], 0) + 1\n"
 "s = doc.get('summary')\n"
 "exp = {'files': sum(total.values()), 'directories': want['scanned'], 'deleted': total.get('deleted', 0),\n"
-"       'locked': total.get('locked', 0), 'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0,\n"
+"       'locked': total.get('locked', 0), 'pending': total.get('pending', 0),\n"
+"       'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0,\n"
 "       'scheduled': 0, 'services': []}\n"
 "if s != exp: fail('summary %r, expected %r' % (s, exp))\n"
 "print('ok')\n";

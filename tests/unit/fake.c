@@ -14,6 +14,7 @@ struct ffile {
 	char name[256];
 	unsigned attrs;
 	int locked;
+	enum pst lockst;	/* what a lock answers: PST_LOCKED by default */
 	enum pst fail;
 	int vanish, deleted, opens;
 	int64_t mtime;
@@ -317,6 +318,13 @@ fake_lock(const char *dir, const char *name, int locked)
 }
 
 void
+fake_lock_as(const char *dir, const char *name, int locked, enum pst st)
+{
+	find_file(dir, name)->locked = locked;
+	find_file(dir, name)->lockst = st;
+}
+
+void
 fake_fail(const char *dir, const char *name, enum pst st)
 {
 	find_file(dir, name)->fail = st;
@@ -534,7 +542,7 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 	if (f->locked != 0) {
 		if (f->locked > 0)
 			f->locked--;
-		return PST_LOCKED;
+		return f->lockst != PST_OK ? f->lockst : PST_LOCKED;
 	}
 	if (f->fail != PST_OK)
 		return f->fail;

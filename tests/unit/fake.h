@@ -26,6 +26,9 @@ void fake_list_fail(const char *path, enum pst st);
 /* Files.  locked < 0: locked for good; > 0: for that many probes. */
 void fake_file(const char *dir, const char *name, unsigned attrs);
 void fake_lock(const char *dir, const char *name, int locked);
+/* The same, answering st: PST_MAPPED (a view), PST_PENDING (deleted). */
+void fake_lock_as(const char *dir, const char *name, int locked,
+    enum pst st);
 void fake_fail(const char *dir, const char *name, enum pst st);
 void fake_vanish(const char *dir, const char *name);
 int fake_exists(const char *dir, const char *name);
