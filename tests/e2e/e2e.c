@@ -1092,6 +1092,9 @@ main(void)
 		T(t_many_files_all_but_locked_deleted),
 	};
 
+	/* E2E_FILTER=t_link*: run only the tests whose names match. */
+	if (getenv("E2E_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("E2E_FILTER"));
 	return cmocka_run_group_tests_name("mmpclean e2e", tests, group_setup,
 	    group_teardown);
 }

@@ -827,6 +827,9 @@ main(void)
 		T(t_log_appends_whole_crlf_lines),
 	};
 
+	/* E2E_FILTER=t_link*: run only the tests whose names match. */
+	if (getenv("E2E_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("E2E_FILTER"));
 	return cmocka_run_group_tests_name("mmpclean e2e (administration, "
 	    "locked files)", tests, admin_group_setup, group_teardown);
 }
