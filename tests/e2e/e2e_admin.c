@@ -725,6 +725,49 @@ t_exchange_webtemp(void **state)
 	expect_not_in(r, out, "Webtemp");
 }
 
+/*
+ * A Webtemp that is missing is no error only while it is inferred from
+ * Exchange's key: when ProfileDirectory names that same directory, it is
+ * configured, and a configured directory that is missing is exit 3.
+ */
+static void
+t_missing_profile_directory_that_is_webtemp_exit3(void **state)
+{
+	struct fx *f = *state;
+	char want[PATH_MAX];
+	struct run *r;
+
+	reg_cleanup(f, EXCHANGE_KEY, NULL, 64);
+	reg_cleanup(f, EXCHANGE_KEY, NULL, 32);
+	reg_remove(EXCHANGE_KEY, NULL, 64);
+	reg_remove(EXCHANGE_KEY, NULL, 32);
+	mkdir_p(U(f, "exch"));
+	run_ok(ARGS("wine", "reg", "add", EXCHANGE_KEY "\\Setup", "/v",
+	    "Services", "/d", W(f, "exch"), "/f", "/reg:64"));
+
+	/* Webtemp alone: a note, exit 0 */
+	r = MM0(f);
+	expect_exit(r, 0);
+	fmt(want, sizeof want, "Exchange's Webtemp directory '%s' does not "
+	    "exist; skipped", W(f, "exch\\Webtemp"));
+	expect_in(r, err, want);
+
+	/* and named by ProfileDirectory as well (in another case) */
+	reg_set(f, 64, "REG_SZ", W(f, "EXCH\\WEBTEMP"));
+	r = MM(f, "--where");
+	expect_exit(r, 0);
+	fmt(want, sizeof want, "%s  (registry, 64-bit view; Exchange Webtemp)",
+	    W(f, "EXCH\\WEBTEMP"));
+	expect_out_line(r, want);
+
+	r = MM(f, "--delete");
+	expect_exit(r, 3);
+	expect_diag(r);
+	expect_in(r, err, "ProfileDirectory");
+	expect_not_in(r, err, "skipped");
+	expect_in(r, out, "0 .mmp files in 0 directories");
+}
+
 /* ---- the log ---- */
 
 #define SEG26	"abcdefghijklmnopqrstuvwxyz"
@@ -824,6 +867,7 @@ main(void)
 		T(t_wait_gives_up),
 		T(t_ctrl_c_stops_wait),
 		T(t_exchange_webtemp),
+		T(t_missing_profile_directory_that_is_webtemp_exit3),
 		T(t_log_appends_whole_crlf_lines),
 	};
 
