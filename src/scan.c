@@ -283,29 +283,40 @@ holder_text(struct later *l, const struct plat_holder *h, size_t nh,
  * --holders: Restart Manager names the holders of a set of files, not of
  * each.  Ask for the whole set; where more than one process holds it,
  * halve the set and ask again, so one holder (the usual IIS case) costs
- * one session whatever the number of files.
+ * one session whatever the number of files.  A session that fails (one
+ * path it rejects, a holder it cannot query) is halved too, so the rest
+ * of the set is still named, but only HOLDERS_RETRY halvings deep: when
+ * every session fails, a directory costs at most 2^(HOLDERS_RETRY+1) - 1
+ * of them.
  */
+#define HOLDERS_RETRY 4
+
 static void
-name_holders(struct scan *s, struct later *v, size_t n)
+name_holders(struct scan *s, struct later *v, size_t n, int retries)
 {
 	struct plat_holder h[HOLDERS_MAX];
 	const char **names;
 	size_t nh = 0, i;
+	int failed;
 
 	if (n == 0 || (names = malloc(n * sizeof(*names))) == NULL)
 		return;
 	for (i = 0; i < n; i++)
 		names[i] = v[i].name;
-	if (plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK)
-		nh = 0;
+	failed = plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK;
 	free(names);
-	if (nh <= 1 || n == 1) {
+	if (failed) {
+		/* Left unnamed ("holder unknown") past the last halving. */
+		if (n == 1 || retries >= HOLDERS_RETRY)
+			return;
+		retries++;
+	} else if (nh <= 1 || n == 1) {
 		for (i = 0; i < n; i++)
 			holder_text(&v[i], h, nh, s->r);
 		return;
 	}
-	name_holders(s, v, n / 2);
-	name_holders(s, v + n / 2, n - n / 2);
+	name_holders(s, v, n / 2, retries);
+	name_holders(s, v + n / 2, n - n / 2, retries);
 }
 
 /* --reboot: hand what is still locked to the next boot. */
@@ -329,7 +340,7 @@ static void
 settle(struct scan *s)
 {
 	if (s->o->holders)
-		name_holders(s, s->locked, s->nlocked);
+		name_holders(s, s->locked, s->nlocked, 0);
 	for (size_t i = 0; i < s->nlocked; i++) {
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };

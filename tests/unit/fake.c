@@ -48,6 +48,7 @@ static struct {
 		int nh;
 	} holders[16];
 	int nholders, holder_calls;
+	char holders_fail[64];
 	char pending[16][128];
 	int npending;
 	enum pst reboot_fail;
@@ -204,6 +205,12 @@ fake_holder(const char *dir, const char *name, unsigned long pid,
 	snprintf(w.holders[i].h[w.holders[i].nh].app, 128, "%s", app);
 	snprintf(w.holders[i].h[w.holders[i].nh].service, 64, "%s", service);
 	w.holders[i].nh++;
+}
+
+void
+fake_holders_fail(const char *name)
+{
+	snprintf(w.holders_fail, sizeof(w.holders_fail), "%s", name);
 }
 
 void
@@ -604,6 +611,10 @@ plat_holders(struct plat_dir *dp, const char *const *names, size_t n,
 {
 	*nh = 0;
 	w.holder_calls++;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(w.holders_fail, "*") == 0 ||
+		    strcmp(w.holders_fail, names[k]) == 0)
+			return PST_IO;
 	for (size_t k = 0; k < n; k++)
 		for (int i = 0; i < w.nholders; i++) {
 			if (ascii_casecmp(w.holders[i].dir, dp->d->path) != 0 ||

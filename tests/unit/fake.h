@@ -56,6 +56,8 @@ uint64_t fake_slept(void);		/* ms spent in plat_sleep_ms */
 void fake_holder(const char *dir, const char *name, unsigned long pid,
     const char *app, const char *service);
 int fake_holder_calls(void);
+/* Restart Manager fails on any set that holds name ("*": on every set). */
+void fake_holders_fail(const char *name);
 void fake_pending(const char *path);	/* PendingFileRenameOperations */
 int fake_is_pending(const char *path);
 void fake_reboot_fail(enum pst st);

@@ -158,6 +158,55 @@ test_holders_split_per_file(void **state)
 	    "pid 99; w3wp.exe pid 100)\n");
 }
 
+/* One file Restart Manager rejects costs only its own name. */
+static void
+test_holders_split_on_failure(void **state)
+{
+	static const char *names[] = { "a.mmp", "b.mmp", "c.mmp", "d.mmp" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		fake_file(D, names[i], 0);
+		fake_lock(D, names[i], -1);
+		fake_holder(D, names[i], 1234, "inetinfo.exe", "W3SVC");
+	}
+	fake_holders_fail("c.mmp");
+	assert_int_equal(fake_run("--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\b.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\c.mmp  (holder "
+	    "unknown)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\d.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	/* {abcd} fails, {ab} names one holder, {cd} fails, {c} fails, {d} */
+	assert_int_equal(fake_holder_calls(), 5);
+}
+
+/* A Restart Manager that always fails is asked a bounded number of times. */
+static void
+test_holders_failing_bounded(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		char name[16] = "f00.mmp";
+
+		name[1] = (char)('0' + i / 10);
+		name[2] = (char)('0' + i % 10);
+		fake_file(D, name, 0);
+		fake_lock(D, name, -1);
+	}
+	fake_holders_fail("*");
+	assert_int_equal(fake_run("--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\f00.mmp  (holder "
+	    "unknown)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\f99.mmp  (holder "
+	    "unknown)\n");
+	/* four halvings: 1 + 2 + 4 + 8 + 16 sessions, not one per file */
+	assert_int_equal(fake_holder_calls(), 31);
+}
+
 static void
 test_holders_unknown(void **state)
 {
@@ -262,6 +311,8 @@ main(void)
 		T(test_reboot_pending_any_case),
 		T(test_holders_named_one_session),
 		T(test_holders_split_per_file),
+		T(test_holders_split_on_failure),
+		T(test_holders_failing_bounded),
 		T(test_holders_unknown),
 		T(test_holders_json),
 		T(test_reboot_schedules_locked),
