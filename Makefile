@@ -39,7 +39,7 @@ CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
 CORE_HDR := src/mmpclean.h src/plat.h
 # The Windows backend, one file per concern (src/win32/w32.h is theirs).
 WIN_SRC	 := $(sort $(wildcard src/win32/*.c))
-WIN_HDR	 := src/win32/w32.h
+WIN_HDR	 := src/win32/w32.h src/win32/rules.h
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
@@ -146,6 +146,12 @@ $(B)/x86:
 # The unit tests link the core with the fake platform, natively.
 $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
+
+# The backend's decisions that need no Windows header, natively and alone.
+$(B)/unit/test_rules: tests/unit/test_rules.c src/win32/rules.c \
+		      src/win32/rules.h | $(B)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tests/unit/test_rules.c src/win32/rules.c \
+	    $(HOSTLIBS)
 
 E2E_HARNESS := tests/e2e/harness.c tests/e2e/harness.h
 E2E_CFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE

@@ -7,7 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules.h"
 #include "w32.h"
+
+/* rules.c reads the records by these offsets. */
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, LastWriteTime) ==
+    REC_WRITETIME, "LastWriteTime");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, EndOfFile) == REC_EOF,
+    "EndOfFile");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileAttributes) ==
+    REC_ATTRS, "FileAttributes");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileNameLength) ==
+    REC_NAMELEN, "FileNameLength");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, EaSize) == REC_EASIZE,
+    "EaSize");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileName) == REC_NAME,
+    "FileName");
 
 /* An ntdll export that mingw-w64's winternl.h does not declare. */
 NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
@@ -91,11 +106,12 @@ enum pst
 plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 {
 	static WCHAR pattern[] = L"*.mmp";
-	FILE_BOTH_DIR_INFORMATION *fi;
+	struct dirrec rec;
 	UNICODE_STRING us;
 	IO_STATUS_BLOCK io;
 	NTSTATUS st;
-	ULONG off, nlen;
+	const WCHAR *w;
+	size_t nlen;
 	size_t len;
 	char *nb;
 	enum pst r;
@@ -118,53 +134,49 @@ plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 			d->started = 1;
 			if (io.Information == 0)
 				return PST_END;
+			if (io.Information > LISTBUF)
+				return fail_text(PST_IO,
+				    "malformed directory listing");
 			d->listlen = (ULONG)io.Information;
 			d->next = 0;
 			d->more = 1;
 		}
-		off = d->next;
-		fi = (FILE_BOTH_DIR_INFORMATION *)(d->list + off);
-		if (d->listlen > LISTBUF || off >= d->listlen ||
-		    d->listlen - off <
-		    offsetof(FILE_BOTH_DIR_INFORMATION, FileName) ||
-		    (nlen = fi->FileNameLength) % 2 != 0 ||
-		    d->listlen - off -
-		    offsetof(FILE_BOTH_DIR_INFORMATION, FileName) < nlen)
+		if (dirrec_read(d->list, d->listlen, d->next, &rec) != 0)
 			return fail_text(PST_IO, "malformed directory listing");
-		if (fi->NextEntryOffset == 0)
+		if (rec.next == 0)
 			d->more = 0;
-		else if (fi->NextEntryOffset % 8 != 0 ||
-		    fi->NextEntryOffset > d->listlen - off)
-			return fail_text(PST_IO, "malformed directory listing");
 		else
-			d->next = off + fi->NextEntryOffset;
-		nlen /= sizeof(WCHAR);
-		if (nlen == 0 || (fi->FileName[0] == L'.' && (nlen == 1 ||
-		    (nlen == 2 && fi->FileName[1] == L'.'))))
+			d->next = (ULONG)rec.next;
+		nlen = rec.namelen;
+		/* The name may be unaligned: copied before it is read. */
+		memcpy(d->name16, rec.name, nlen * sizeof(WCHAR));
+		w = d->name16;
+		if (nlen == 0 || (w[0] == L'.' && (nlen == 1 ||
+		    (nlen == 2 && w[1] == L'.'))))
 			continue;
-		len = w_to_u8(fi->FileName, nlen, NULL);
+		len = w_to_u8(w, nlen, NULL);
 		if (len + 1 > d->name8cap) {
 			if ((nb = realloc(d->name8, len + 1)) == NULL)
 				return nomem();
 			d->name8 = nb;
 			d->name8cap = len + 1;
 		}
-		w_to_u8(fi->FileName, nlen, d->name8);
+		w_to_u8(w, nlen, d->name8);
 		d->name8[len] = '\0';
 		e->name = d->name8;
 		e->attrs = 0;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+		if (rec.attrs & FILE_ATTRIBUTE_DIRECTORY)
 			e->attrs |= PLAT_A_DIR;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+		if (rec.attrs & FILE_ATTRIBUTE_REPARSE_POINT)
 			e->attrs |= PLAT_A_LINK;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_READONLY)
+		if (rec.attrs & FILE_ATTRIBUTE_READONLY)
 			e->attrs |= PLAT_A_READONLY;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_HIDDEN)
+		if (rec.attrs & FILE_ATTRIBUTE_HIDDEN)
 			e->attrs |= PLAT_A_HIDDEN;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_SYSTEM)
+		if (rec.attrs & FILE_ATTRIBUTE_SYSTEM)
 			e->attrs |= PLAT_A_SYSTEM;
-		e->size = (uint64_t)fi->EndOfFile.QuadPart;
-		e->mtime = unix_time(fi->LastWriteTime.QuadPart);
+		e->size = rec.size;
+		e->mtime = unix_time(rec.mtime);
 		return PST_OK;
 	}
 }

@@ -120,7 +120,7 @@ struct plat_dir {
 	size_t ntlen;
 	WCHAR *self;		/* the directory's object name */
 	USHORT selflen;		/* in units */
-	WCHAR *name16;		/* plat_file's name, MAXNAME units */
+	WCHAR *name16;		/* an entry's name, MAXNAME units */
 	OBJECT_NAME_INFORMATION *info;	/* a handle's name */
 	ULONG infocap;
 	HANDLE runs;		/* the count of runs in it, or NULL */

@@ -1,0 +1,41 @@
+/*
+ * Decisions of the backend that need no Windows header, so that they are
+ * unit-tested natively (tests/unit/test_rules.c links this file alone).
+ * The Win32 files beside it call them.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Listings, link tags, names and --reboot paths (dir.c, file.c, locks.c) ---- */
+
+/*
+ * One FILE_BOTH_DIR_INFORMATION record of an NtQueryDirectoryFile buffer.
+ * Offsets of its fields (dir.c checks them against the SDK's struct).
+ */
+#define REC_WRITETIME	24
+#define REC_EOF		40
+#define REC_ATTRS	56
+#define REC_NAMELEN	60
+#define REC_EASIZE	64
+#define REC_NAME	94
+struct dirrec {
+	uint32_t attrs;
+	uint32_t ea;		/* EaSize: a reparse point's tag */
+	uint64_t size;
+	int64_t mtime;		/* LastWriteTime: 100 ns since 1601 */
+	const unsigned char *name;	/* UTF-16LE, at any alignment */
+	size_t namelen;		/* in UTF-16 units */
+	size_t next;		/* offset of the next record, 0 if last */
+};
+/*
+ * The record at off of buf's first len bytes, read without assuming any
+ * alignment (filter drivers have been seen to pack records); -1 when the
+ * record or its link to the next one does not fit in the buffer.
+ */
+int dirrec_read(const unsigned char *buf, size_t len, size_t off,
+    struct dirrec *r);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * The backend's decisions that need no Windows header (src/win32/rules.c),
+ * natively: listing records, link tags, names, --reboot paths.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "win32/rules.h"
+
+/* ---- Listing records ---- */
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> 8 * i);
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* A record at off, named by the ASCII name; returns its length. */
+static size_t
+rec(unsigned char *buf, size_t off, const char *name, uint32_t next,
+    uint32_t attrs, uint32_t ea)
+{
+	unsigned char *p = buf + off;
+	size_t n = strlen(name);
+
+	memset(p, 0xAA, REC_NAME);	/* fields not read stay noise */
+	put32(p, next);
+	put64(p + REC_WRITETIME, 0x01D9000000000000ull + off);
+	put64(p + REC_EOF, 1000 + off);
+	put32(p + REC_ATTRS, attrs);
+	put32(p + REC_NAMELEN, (uint32_t)(2 * n));
+	put32(p + REC_EASIZE, ea);
+	for (size_t i = 0; i < n; i++) {
+		p[REC_NAME + 2 * i] = (unsigned char)name[i];
+		p[REC_NAME + 2 * i + 1] = 0;
+	}
+	return REC_NAME + 2 * n;
+}
+
+static void
+assert_name(const struct dirrec *r, const char *want)
+{
+	size_t n = strlen(want);
+
+	assert_int_equal(r->namelen, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(r->name[2 * i], (unsigned char)want[i]);
+		assert_int_equal(r->name[2 * i + 1], 0);
+	}
+}
+
+/* Records at odd offsets, as filter drivers have returned them. */
+static void
+test_listing_unaligned(void **state)
+{
+	static unsigned char mem[1024 + 1];
+	unsigned char *buf = mem + 1;	/* the buffer itself unaligned */
+	struct dirrec r;
+	size_t a = 0, b, c, len;
+
+	(void)state;
+	b = a + rec(buf, a, "a.mmp", 0, 0x20, 0) + 3;	/* 107: odd */
+	c = b + rec(buf, b, "bb.mmp", 0, 0x400, 0x80000013u) + 1;
+	len = c + rec(buf, c, "c.mmp", 0, 0x21, 0);
+	put32(buf + a, (uint32_t)(b - a));
+	put32(buf + b, (uint32_t)(c - b));
+
+	assert_int_equal(dirrec_read(buf, len, a, &r), 0);
+	assert_name(&r, "a.mmp");
+	assert_int_equal(r.attrs, 0x20);
+	assert_int_equal(r.size, 1000);
+	assert_int_equal(r.next, b);
+	assert_int_equal(b % 8, 3);
+
+	assert_int_equal(dirrec_read(buf, len, r.next, &r), 0);
+	assert_name(&r, "bb.mmp");
+	assert_int_equal(r.attrs, 0x400);
+	assert_int_equal(r.ea, 0x80000013u);
+	assert_int_equal(r.size, 1000 + b);
+	assert_int_equal(r.mtime, (int64_t)(0x01D9000000000000ull + b));
+	assert_int_equal(r.next, c);
+
+	assert_int_equal(dirrec_read(buf, len, r.next, &r), 0);
+	assert_name(&r, "c.mmp");
+	assert_int_equal(r.attrs, 0x21);
+	assert_int_equal(r.next, 0);
+}
+
+/* Every bound: each malformed record is refused, none read past len. */
+static void
+test_listing_bounds(void **state)
+{
+	unsigned char buf[512];
+	struct dirrec r;
+	size_t n;
+
+	(void)state;
+	n = rec(buf, 0, "a.mmp", 0, 0x20, 0);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), 0);
+	/* the name cut by the end of the buffer */
+	assert_int_equal(dirrec_read(buf, n - 1, 0, &r), -1);
+	/* the fixed part cut */
+	assert_int_equal(dirrec_read(buf, REC_NAME - 1, 0, &r), -1);
+	/* a record that starts at or past the end */
+	assert_int_equal(dirrec_read(buf, n, n, &r), -1);
+	assert_int_equal(dirrec_read(buf, n, n + 8, &r), -1);
+	/* an odd name length */
+	put32(buf + REC_NAMELEN, 9);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), -1);
+	/* a name length that wraps */
+	put32(buf + REC_NAMELEN, 0xFFFFFFFEu);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), -1);
+	put32(buf + REC_NAMELEN, 10);
+	/* the next record past the end, at the end, inside this one's name */
+	put32(buf, (uint32_t)n + 1);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), -1);
+	put32(buf, (uint32_t)n);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), -1);
+	rec(buf, 0, "a.mmp", 0, 0x20, 0);
+	n = 200 + rec(buf, 200, "b.mmp", 0, 0, 0);
+	put32(buf, REC_NAME + 8);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), -1);
+	put32(buf, 0xFFFFFFF8u);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), -1);
+	put32(buf, 200);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), 0);
+	assert_int_equal(r.next, 200);
+	/* an empty name is a record (the caller skips it) */
+	n = rec(buf, 0, "", 0, 0x20, 0);
+	assert_int_equal(dirrec_read(buf, n, 0, &r), 0);
+	assert_int_equal(r.namelen, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listing_unaligned),
+		cmocka_unit_test(test_listing_bounds),
+	};
+
+	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
+}
