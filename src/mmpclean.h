@@ -102,7 +102,10 @@ struct run {
 	int64_t now;		/* taken once, at the start */
 	struct counts total;
 	unsigned long dirs;
-	struct plat_dirid *seen;	/* directories scanned so far */
+	struct seen {		/* directories scanned so far */
+		struct plat_dirid id;
+		const char *path;	/* as first named (a cand's) */
+	} *seen;
 	size_t nseen;
 	uint64_t wait_until;	/* --wait: plat_ms() deadline, once set */
 	int admin;		/* --reboot: administrator rights */

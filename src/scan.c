@@ -391,28 +391,39 @@ one(struct scan *s, const struct plat_entry *e)
 	rep_progress(&s->n, s->seen);
 }
 
+/* The same directory by two names: a known, equal identity. */
+static int
+same_dir(const struct plat_dirid *a, const struct plat_dirid *b)
+{
+	return (a->file[0] != 0 || a->file[1] != 0) &&
+	    a->volume == b->volume && a->file[0] == b->file[0] &&
+	    a->file[1] == b->file[1];
+}
+
+/* PST_END, *first set: the directory was scanned already, by that name. */
 static enum pst
-dir_open(struct scan *s)
+dir_open(struct scan *s, const char **first)
 {
 	struct plat_dirid id;
-	struct plat_dirid *seen;
+	struct seen *seen;
 	struct run *r = s->r;
 	enum pst st;
 
 	if ((st = plat_dir_open(s->c->path, &s->d, &id)) != PST_OK)
 		return st;
 	for (size_t i = 0; i < r->nseen; i++)
-		if (r->seen[i].volume == id.volume &&
-		    r->seen[i].file == id.file) {
+		if (same_dir(&r->seen[i].id, &id)) {
 			plat_dir_close(s->d);
-			return PST_END;	/* the same directory by another name */
+			*first = r->seen[i].path;
+			return PST_END;
 		}
 	if ((seen = realloc(r->seen, (r->nseen + 1) * sizeof(*seen))) == NULL) {
 		plat_dir_close(s->d);
 		return PST_NOMEM;
 	}
 	r->seen = seen;
-	seen[r->nseen++] = id;
+	seen[r->nseen].id = id;
+	seen[r->nseen++].path = s->c->path;
 	return PST_OK;
 }
 
@@ -436,13 +447,14 @@ scan_dir(struct run *r, const struct cand *c)
 	struct plat_entry e;
 	uint64_t t0 = plat_ms();
 	char *src = src_describe(c->src);
+	const char *first = NULL;
 	enum pst st;
 	int ret = EXIT_CLEAN;
 
-	if ((st = dir_open(&s)) == PST_END) {
-		if (s.o->verbose)
-			warnmsg("'%s' (%s) is a directory already scanned",
-			    c->path, src ? src : "");
+	if ((st = dir_open(&s, &first)) == PST_END) {
+		/* said even with --quiet: a wrong identity would hide files */
+		warnmsg("'%s' (%s) is '%s', already scanned; skipped",
+		    c->path, src ? src : "", first);
 		free(src);
 		return EXIT_CLEAN;
 	}

@@ -31,10 +31,56 @@ NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
 
 #define LISTBUF		(64 * 1024)
 
+/*
+ * FileIdInformation (FILE_ID_INFO: Windows 8 and Server 2012 on; 128-bit
+ * IDs, which ReFS needs, its 64-bit ones not being unique); mingw-w64
+ * hides it below _WIN32_WINNT 0x0602.
+ */
+#define CLASS_FILE_ID		((FILE_INFORMATION_CLASS)59)
+struct file_id_info {
+	ULONGLONG volume;
+	BYTE id[16];
+};
+
+/*
+ * A directory's identity: the 128-bit ID where the file system gives one,
+ * else (Windows 7, file systems that refuse the class) the 64-bit index.
+ * An ID of zero stays zero: unknown, never the same as another.
+ */
+enum pst
+handle_id(HANDLE h, struct plat_dirid *id)
+{
+	BY_HANDLE_FILE_INFORMATION bh;
+	struct file_id_info fi;
+	IO_STATUS_BLOCK io;
+
+	if (NT_SUCCESS(NtQueryInformationFile(h, &io, &fi, sizeof(fi),
+	    CLASS_FILE_ID)) && io.Information == sizeof(fi)) {
+		id->volume = fi.volume;
+		memcpy(&id->file[0], fi.id, 8);
+		memcpy(&id->file[1], fi.id + 8, 8);
+		return PST_OK;
+	}
+	if (!GetFileInformationByHandle(h, &bh))
+		return oserr(E_WIN32, GetLastError(), C_DIR);
+	id->volume = bh.dwVolumeSerialNumber;
+	id->file[0] = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
+	id->file[1] = 0;
+	return PST_OK;
+}
+
+/* As the core's: a known ID, equal. */
+int
+dirid_same(const struct plat_dirid *a, const struct plat_dirid *b)
+{
+	return (a->file[0] != 0 || a->file[1] != 0) &&
+	    a->volume == b->volume && a->file[0] == b->file[0] &&
+	    a->file[1] == b->file[1];
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
-	BY_HANDLE_FILE_INFORMATION bh;
 	struct plat_dir *d;
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
@@ -42,7 +88,6 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	WCHAR *nt;
 	size_t ntlen = 0;
 	NTSTATUS st;
-	DWORD e;
 	enum pst r;
 
 	*dp = NULL;
@@ -76,14 +121,12 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		plat_dir_close(d);
 		return oserr(E_NT, (unsigned long)st, C_DIR);
 	}
-	if (!GetFileInformationByHandle(d->h, &bh)) {
-		e = GetLastError();
+	if ((r = handle_id(d->h, &d->id)) != PST_OK) {
 		plat_dir_close(d);
-		return oserr(E_WIN32, e, C_DIR);
+		return r;
 	}
-	id->volume = bh.dwVolumeSerialNumber;
-	id->file = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
-	runs_join(d, &bh);
+	*id = d->id;
+	runs_join(d);
 
 	/* Named as plat_file names each entry's handle, to compare them. */
 	if ((st = handle_name(d, d->h)) != STATUS_SUCCESS) {

@@ -4,6 +4,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rules.h"
 
@@ -55,4 +56,52 @@ dirrec_read(const unsigned char *buf, size_t len, size_t off,
 	r->name = p + REC_NAME;
 	r->namelen = nbytes / 2;
 	return 0;
+}
+
+/*
+ * The entry's own name must match exactly, or a link "X.mmp" to "x.mmp"
+ * would pass; the directory part may differ in case (it was opened case-
+ * insensitively).  On FAT the directory's handle is named by the name it
+ * was opened by, so a --dir whose last component is an 8.3 alias
+ * (C:\MMPTEM~1) names itself by the short name and its children by the
+ * long one (C:\MMP Temp\a.mmp).  That is NAME_SIBLING: same parent, same
+ * entry name, another last component, *dirlen units of got naming that
+ * directory; only the directory's identity can then tell (file.c asks).
+ * A link's target elsewhere is NAME_OTHER; one in a directory beside
+ * self is NAME_SIBLING too, and fails the identity check.  Nothing but
+ * the last component of self may differ: a swap of the parent to make
+ * the check pass needs write access to the parent, which is not the
+ * hostile directory.
+ */
+enum namev
+name_verdict(const uint16_t *self, size_t selflen, const uint16_t *got,
+    size_t gotlen, const uint16_t *name, size_t namelen, name_eqi eqi,
+    size_t *dirlen)
+{
+	size_t gdir, sdir, ps, pg;
+	int root;
+
+	*dirlen = 0;
+	if (namelen == 0 || gotlen < namelen + 1 ||
+	    memcmp(got + gotlen - namelen, name, namelen * 2) != 0 ||
+	    got[gotlen - namelen - 1] != '\\')
+		return NAME_OTHER;
+	gdir = gotlen - namelen - 1;
+	root = selflen > 0 && self[selflen - 1] == '\\';
+	sdir = root ? selflen - 1 : selflen;
+	if (gdir == sdir && (memcmp(got, self, sdir * 2) == 0 ||
+	    eqi(got, self, sdir)))
+		return NAME_SAME;
+	if (root)
+		return NAME_OTHER;
+	for (ps = sdir; ps > 0 && self[ps - 1] != '\\'; ps--)
+		;
+	for (pg = gdir; pg > 0 && got[pg - 1] != '\\'; pg--)
+		;
+	/* ps, pg: where the last components start, after the parent's '\' */
+	if (ps == 0 || ps != pg || ps == sdir || pg == gdir ||
+	    !eqi(got, self, ps))
+		return NAME_OTHER;
+	*dirlen = gdir;
+	return NAME_SIBLING;
 }

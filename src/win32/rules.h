@@ -38,4 +38,19 @@ struct dirrec {
 int dirrec_read(const unsigned char *buf, size_t len, size_t off,
     struct dirrec *r);
 
+/*
+ * The link guard: how does a handle's full name `got` relate to the entry
+ * `name` of the directory whose handle is named `self` (all UTF-16 units)?
+ * eqi compares n units ignoring case, as the file system does.
+ */
+enum namev {
+	NAME_OTHER,	/* another file: a link's target */
+	NAME_SAME,	/* that entry of that directory */
+	NAME_SIBLING	/* that entry's name, in a directory beside self */
+};
+typedef int (*name_eqi)(const uint16_t *, const uint16_t *, size_t);
+enum namev name_verdict(const uint16_t *self, size_t selflen,
+    const uint16_t *got, size_t gotlen, const uint16_t *name,
+    size_t namelen, name_eqi eqi, size_t *dirlen);
+
 #endif

@@ -20,18 +20,19 @@ NTSTATUS NTAPI NtQuerySemaphore(HANDLE, int, PVOID, ULONG, PULONG);
 
 /*
  * The name of an object shared by every mmpclean that works on one file or
- * directory, whatever path names it: Global\mmpclean-KIND-VOLUME-INDEX,
- * or in Local\ (one session), for a user without the right to create
- * global objects.
+ * directory, whatever path names it: Global\mmpclean-KIND-VOLUME-ID (the
+ * 128-bit ID, handle_id), or in Local\ (one session), for a user without
+ * the right to create global objects.
  */
-#define OBJNAME 80
+#define OBJNAME 96
 static void
 obj_name(WCHAR name[OBJNAME], int global, const WCHAR *kind,
-    const BY_HANDLE_FILE_INFORMATION *bh)
+    const struct plat_dirid *id)
 {
-	_snwprintf(name, OBJNAME, L"%lsmmpclean-%ls-%08lx-%08lx%08lx",
+	_snwprintf(name, OBJNAME, L"%lsmmpclean-%ls-%016llx-%016llx%016llx",
 	    global ? L"Global\\" : L"Local\\", kind,
-	    bh->dwVolumeSerialNumber, bh->nFileIndexHigh, bh->nFileIndexLow);
+	    (unsigned long long)id->volume, (unsigned long long)id->file[1],
+	    (unsigned long long)id->file[0]);
 	name[OBJNAME - 1] = L'\0';
 }
 
@@ -47,12 +48,12 @@ obj_name(WCHAR name[OBJNAME], int global, const WCHAR *kind,
  * look at locked files, no more.
  */
 void
-runs_join(struct plat_dir *d, const BY_HANDLE_FILE_INFORMATION *bh)
+runs_join(struct plat_dir *d)
 {
 	WCHAR name[OBJNAME];
 
 	for (int global = 1; global >= 0 && d->runs == NULL; global--) {
-		obj_name(name, global, L"dir", bh);
+		obj_name(name, global, L"dir", &d->id);
 		d->runs = CreateSemaphoreExW(NULL, 0, LONG_MAX, name, 0,
 		    SEMAPHORE_MODIFY_STATE | SEMAPHORE_QUERY_STATE | SYNCHRONIZE);
 		d->runs_global = global;
@@ -87,14 +88,14 @@ plat_dir_others(struct plat_dir *d)
 HANDLE
 log_mutex(HANDLE h)
 {
-	BY_HANDLE_FILE_INFORMATION bh;
+	struct plat_dirid id;
 	WCHAR name[OBJNAME];
 	HANDLE m;
 
-	if (!GetFileInformationByHandle(h, &bh))
+	if (handle_id(h, &id) != PST_OK)
 		return NULL;
 	for (int global = 1; global >= 0; global--) {
-		obj_name(name, global, L"log", &bh);
+		obj_name(name, global, L"log", &id);
 		if ((m = CreateMutexW(NULL, FALSE, name)) != NULL)
 			return m;
 	}

@@ -123,10 +123,13 @@ struct plat_dir {
 	WCHAR *name16;		/* an entry's name, MAXNAME units */
 	OBJECT_NAME_INFORMATION *info;	/* a handle's name */
 	ULONG infocap;
+	struct plat_dirid id;	/* its identity (handle_id) */
 	HANDLE runs;		/* the count of runs in it, or NULL */
 	int runs_global;	/* that count reaches across sessions */
 };
 NTSTATUS handle_name(struct plat_dir *d, HANDLE h);
+enum pst handle_id(HANDLE h, struct plat_dirid *id);
+int dirid_same(const struct plat_dirid *a, const struct plat_dirid *b);
 enum pst entry_name(struct plat_dir *d, const char *name, size_t *nw);
 
 /* path.c */
@@ -140,7 +143,7 @@ enum pst path_form(const char *path, enum pathform form, WCHAR **out,
     size_t *outlen);
 
 /* sync.c */
-void runs_join(struct plat_dir *d, const BY_HANDLE_FILE_INFORMATION *bh);
+void runs_join(struct plat_dir *d);
 HANDLE log_mutex(HANDLE h);
 
 #endif

@@ -23,6 +23,8 @@ struct fdir {
 	int alias_of;		/* -1, or the index of the real one */
 	enum pst open_fail, list_fail;
 	int others;		/* other runs in it: plat_dir_others */
+	int has_id;
+	struct plat_dirid id;	/* if has_id */
 	struct ffile f[MAXF];
 	int n;
 };
@@ -272,6 +274,19 @@ fake_others(const char *path, int n)
 }
 
 void
+fake_dir_id(const char *path, uint64_t volume, uint64_t lo, uint64_t hi)
+{
+	struct fdir *d;
+
+	fake_dir(path);
+	d = find_dir(path, 1);
+	d->has_id = 1;
+	d->id.volume = volume;
+	d->id.file[0] = lo;
+	d->id.file[1] = hi;
+}
+
+void
 fake_dir_alias(const char *alias, const char *path)
 {
 	fake_dir(path);
@@ -483,8 +498,13 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		d = &w.d[d->alias_of];
 	*dp = calloc(1, sizeof(**dp));
 	(*dp)->d = d;
-	id->volume = 7;
-	id->file = (uint64_t)(d - w.d);
+	if (d->has_id)
+		*id = d->id;
+	else {
+		id->volume = 7;
+		id->file[0] = (uint64_t)(d - w.d) + 1;
+		id->file[1] = 0;
+	}
 	w.open_dirs++;
 	return PST_OK;
 }

@@ -20,6 +20,9 @@ void fake_windir(const char *path);
 void fake_dir(const char *path);
 void fake_dir_alias(const char *alias, const char *path);
 void fake_others(const char *path, int n);	/* other runs; -1 unknown */
+/* The identity plat_dir_open gives (by default: volume 7, its index + 1). */
+void fake_dir_id(const char *path, uint64_t volume, uint64_t lo,
+    uint64_t hi);
 void fake_dir_fail(const char *path, enum pst st);
 void fake_list_fail(const char *path, enum pst st);
 

@@ -143,12 +143,155 @@ test_listing_bounds(void **state)
 	assert_int_equal(r.namelen, 0);
 }
 
+/* ---- The link guard's names ---- */
+
+/* ASCII case folding: enough for these names. */
+static int
+ascii_eqi(const uint16_t *a, const uint16_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint16_t x = a[i], y = b[i];
+
+		if (x >= 'a' && x <= 'z')
+			x = (uint16_t)(x - 32);
+		if (y >= 'a' && y <= 'z')
+			y = (uint16_t)(y - 32);
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+static size_t
+u16(uint16_t *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (unsigned char)s[i];
+	return n;
+}
+
+/* name_verdict on (directory handle's name, file handle's name, entry). */
+static enum namev
+verdict(const char *self, const char *got, const char *name, size_t *dirlen)
+{
+	uint16_t s[256], g[256], n[256];
+	size_t ns = u16(s, self), ng = u16(g, got), nn = u16(n, name);
+
+	return name_verdict(s, ns, g, ng, n, nn, ascii_eqi, dirlen);
+}
+
+static void
+test_names_same(void **state)
+{
+	size_t len;
+
+	(void)state;
+	assert_int_equal(verdict("\\Device\\HarddiskVolume3\\mmp",
+	    "\\Device\\HarddiskVolume3\\mmp\\a.mmp", "a.mmp", &len),
+	    NAME_SAME);
+	/* the directory part in another case: opened case-insensitively */
+	assert_int_equal(verdict("\\Device\\HarddiskVolume3\\MMP",
+	    "\\Device\\HarddiskVolume3\\mmp\\a.mmp", "a.mmp", &len),
+	    NAME_SAME);
+	/* a drive's root names itself with the backslash */
+	assert_int_equal(verdict("\\Device\\HarddiskVolume3\\",
+	    "\\Device\\HarddiskVolume3\\a.mmp", "a.mmp", &len), NAME_SAME);
+	/* Wine's names */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\d\\a.mmp", "a.mmp", &len), NAME_SAME);
+}
+
+/* A Unix symlink under Wine: the handle is named by its target. */
+static void
+test_names_link_target(void **state)
+{
+	size_t len = 99;
+
+	(void)state;
+	/* elsewhere */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\etc\\passwd", "x.mmp", &len), NAME_OTHER);
+	assert_int_equal(len, 0);
+	/* the same name elsewhere, deeper or higher */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\d\\sub\\x.mmp", "x.mmp", &len), NAME_OTHER);
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\x.mmp", "x.mmp", &len), NAME_OTHER);
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\var\\d\\x.mmp", "x.mmp", &len), NAME_OTHER);
+	/* another entry of the same directory, or the same in another case */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\d\\y.mmp", "x.mmp", &len), NAME_OTHER);
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\d\\X.mmp", "x.mmp", &len), NAME_OTHER);
+	/* a name that only ends like the entry */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\d\\ax.mmp", "x.mmp", &len), NAME_OTHER);
+	/* the parent's file "dax.mmp" is not d's "x.mmp" */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\dax.mmp", "x.mmp", &len), NAME_OTHER);
+	/* a drive's root has no sibling: not another volume's root */
+	assert_int_equal(verdict("\\Device\\HarddiskVolume3\\",
+	    "\\Device\\HarddiskVolume4\\x.mmp", "x.mmp", &len), NAME_OTHER);
+	/* from a drive's root, a directory beside it is not a sibling */
+	assert_int_equal(verdict("\\??\\Z:\\",
+	    "\\??\\Z:\\tmp\\x.mmp", "x.mmp", &len), NAME_OTHER);
+	/* empty names */
+	assert_int_equal(verdict("", "", "x.mmp", &len), NAME_OTHER);
+	assert_int_equal(verdict("\\??\\Z:\\d", "x.mmp", "x.mmp", &len),
+	    NAME_OTHER);
+}
+
+/*
+ * FAT, --dir C:\MMPTEM~1: the directory's handle is named by the short
+ * name, its children by the long one.  A sibling: the identity decides.
+ */
+static void
+test_names_fat_short_alias(void **state)
+{
+	const char *got = "\\Device\\HarddiskVolume5\\MMP Temp\\a.mmp";
+	size_t len;
+
+	(void)state;
+	assert_int_equal(verdict("\\Device\\HarddiskVolume5\\MMPTEM~1", got,
+	    "a.mmp", &len), NAME_SIBLING);
+	assert_int_equal(len, strlen("\\Device\\HarddiskVolume5\\MMP Temp"));
+	/* the other way round, and one level deeper */
+	assert_int_equal(verdict("\\Device\\HarddiskVolume5\\MMP Temp",
+	    "\\Device\\HarddiskVolume5\\MMPTEM~1\\a.mmp", "a.mmp", &len),
+	    NAME_SIBLING);
+	assert_int_equal(verdict("\\Device\\HarddiskVolume5\\x\\EXCHAN~1",
+	    "\\Device\\HarddiskVolume5\\X\\Exchange Temp\\a.mmp", "a.mmp",
+	    &len), NAME_SIBLING);
+	assert_int_equal(len, strlen("\\Device\\HarddiskVolume5\\X\\"
+	    "Exchange Temp"));
+	/* the parent differs: not a sibling, whatever the last component */
+	assert_int_equal(verdict("\\Device\\HarddiskVolume5\\x\\EXCHAN~1",
+	    "\\Device\\HarddiskVolume5\\y\\Exchange Temp\\a.mmp", "a.mmp",
+	    &len), NAME_OTHER);
+	/* the entry's own name still exact */
+	assert_int_equal(verdict("\\Device\\HarddiskVolume5\\MMPTEM~1",
+	    "\\Device\\HarddiskVolume5\\MMP Temp\\A.MMP", "a.mmp", &len),
+	    NAME_OTHER);
+	/* Wine: a link into a directory beside the scanned one is a sibling
+	   too, and its identity is another directory's */
+	assert_int_equal(verdict("\\??\\Z:\\tmp\\d",
+	    "\\??\\Z:\\tmp\\v\\f0001.mmp", "f0001.mmp", &len),
+	    NAME_SIBLING);
+	assert_int_equal(len, strlen("\\??\\Z:\\tmp\\v"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listing_unaligned),
 		cmocka_unit_test(test_listing_bounds),
+		cmocka_unit_test(test_names_same),
+		cmocka_unit_test(test_names_link_target),
+		cmocka_unit_test(test_names_fat_short_alias),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
