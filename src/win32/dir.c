@@ -23,6 +23,9 @@ _Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, EaSize) == REC_EASIZE,
     "EaSize");
 _Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileName) == REC_NAME,
     "FileName");
+_Static_assert(FILE_ATTRIBUTE_REPARSE_POINT == 0x400, "reparse point");
+_Static_assert(IsReparseTagNameSurrogate(0x20000000) &&
+    !IsReparseTagNameSurrogate(0x80000013), "name surrogate");
 
 /* An ntdll export that mingw-w64's winternl.h does not declare. */
 NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
@@ -210,7 +213,7 @@ plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 		e->attrs = 0;
 		if (rec.attrs & FILE_ATTRIBUTE_DIRECTORY)
 			e->attrs |= PLAT_A_DIR;
-		if (rec.attrs & FILE_ATTRIBUTE_REPARSE_POINT)
+		if (reparse_is_link(rec.attrs, rec.ea))
 			e->attrs |= PLAT_A_LINK;
 		if (rec.attrs & FILE_ATTRIBUTE_READONLY)
 			e->attrs |= PLAT_A_READONLY;

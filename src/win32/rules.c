@@ -58,6 +58,23 @@ dirrec_read(const unsigned char *buf, size_t len, size_t off,
 	return 0;
 }
 
+#define ATTR_REPARSE_POINT	0x00000400u	/* FILE_ATTRIBUTE_REPARSE_POINT */
+#define TAG_NAME_SURROGATE	0x20000000u
+
+/*
+ * For a reparse point, the listing's EaSize holds the reparse tag
+ * (documented for FILE_FULL_DIR_INFORMATION and FILE_BOTH_DIR_INFORMATION).
+ * A tag of 0 is no valid tag: a file system that did not fill it in, so
+ * the entry stays a link, left alone.
+ */
+int
+reparse_is_link(uint32_t attrs, uint32_t tag)
+{
+	if (!(attrs & ATTR_REPARSE_POINT))
+		return 0;
+	return tag == 0 || (tag & TAG_NAME_SURROGATE) != 0;
+}
+
 /*
  * The entry's own name must match exactly, or a link "X.mmp" to "x.mmp"
  * would pass; the directory part may differ in case (it was opened case-

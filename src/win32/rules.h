@@ -39,6 +39,14 @@ int dirrec_read(const unsigned char *buf, size_t len, size_t off,
     struct dirrec *r);
 
 /*
+ * Is a listed entry a link?  Only a reparse point whose tag is a name
+ * surrogate (symbolic link, junction, WSL link: bit 29, as
+ * IsReparseTagNameSurrogate tests); deduplicated, WOF-compressed and cloud
+ * placeholder files are files.  tag: the record's EaSize.
+ */
+int reparse_is_link(uint32_t attrs, uint32_t tag);
+
+/*
  * The link guard: how does a handle's full name `got` relate to the entry
  * `name` of the directory whose handle is named `self` (all UTF-16 units)?
  * eqi compares n units ignoring case, as the file system does.

@@ -143,6 +143,38 @@ test_listing_bounds(void **state)
 	assert_int_equal(r.namelen, 0);
 }
 
+/* ---- Reparse tags ---- */
+
+static void
+test_reparse_tags(void **state)
+{
+	static const struct {
+		uint32_t attrs, tag;
+		int link;
+		const char *what;
+	} t[] = {
+		{ 0x20, 0, 0, "a plain file" },
+		{ 0x20, 0xA000000Cu, 0, "EaSize without the reparse attribute" },
+		{ 0x420, 0xA000000Cu, 1, "IO_REPARSE_TAG_SYMLINK" },
+		{ 0x410, 0xA0000003u, 1, "IO_REPARSE_TAG_MOUNT_POINT" },
+		{ 0x420, 0xA000001Du, 1, "IO_REPARSE_TAG_LX_SYMLINK" },
+		{ 0x420, 0x80000013u, 0, "IO_REPARSE_TAG_DEDUP" },
+		{ 0x420, 0x80000017u, 0, "IO_REPARSE_TAG_WOF" },
+		{ 0x420, 0x9000001Au, 0, "IO_REPARSE_TAG_CLOUD" },
+		{ 0x420, 0x9000701Au, 0, "IO_REPARSE_TAG_CLOUD_7" },
+		{ 0x420, 0x80000014u, 0, "IO_REPARSE_TAG_NFS" },
+		{ 0x420, 0x20000000u, 1, "the surrogate bit alone" },
+		{ 0x420, 0, 1, "a reparse point without its tag" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (reparse_is_link(t[i].attrs, t[i].tag) != t[i].link)
+			fail_msg("%s (attributes %#x, tag %#x): expected %s",
+			    t[i].what, t[i].attrs, t[i].tag,
+			    t[i].link ? "a link" : "a file");
+}
+
 /* ---- The link guard's names ---- */
 
 /* ASCII case folding: enough for these names. */
@@ -289,6 +321,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listing_unaligned),
 		cmocka_unit_test(test_listing_bounds),
+		cmocka_unit_test(test_reparse_tags),
 		cmocka_unit_test(test_names_same),
 		cmocka_unit_test(test_names_link_target),
 		cmocka_unit_test(test_names_fat_short_alias),
