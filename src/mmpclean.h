@@ -126,6 +126,7 @@ struct run;
  */
 int rep_begin(const struct opts *o, int64_t now);	/* 0, or -1: no log */
 void rep_where(const struct cand *c);
+void rep_notices(void);
 void rep_dir_begin(const struct cand *c);
 void rep_file(const struct cand *c, const char *status,
     const struct plat_entry *e, const char *reason, int problem);

@@ -177,6 +177,15 @@ enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);
 enum pst plat_flush(enum plat_stream s);
 int plat_isconsole(enum plat_stream s);
 
+/* ---- Named objects runs share: src/win32/sync.c ---- */
+
+/*
+ * Something the user should know that is no failure (a named object
+ * another account made, so gone without), once; NULL when there is
+ * nothing more to say.
+ */
+const char *plat_notice(void);
+
 /* ---- The process: src/win32/main.c ---- */
 
 /* True once Ctrl+C or Ctrl+Break was pressed (the handler only notes it). */

@@ -409,7 +409,9 @@ dir_open(struct scan *s, const char **first)
 	struct run *r = s->r;
 	enum pst st;
 
-	if ((st = plat_dir_open(s->c->path, &s->d, &id)) != PST_OK)
+	st = plat_dir_open(s->c->path, &s->d, &id);
+	rep_notices();
+	if (st != PST_OK)
 		return st;
 	for (size_t i = 0; i < r->nseen; i++)
 		if (same_dir(&r->seen[i].id, &id)) {

@@ -122,3 +122,46 @@ name_verdict(const uint16_t *self, size_t selflen, const uint16_t *got,
 	*dirlen = gdir;
 	return NAME_SIBLING;
 }
+
+/* Binary SIDs: revision 1, n sub-authorities, authority, sub-authorities. */
+static const unsigned char sid_system[] = {	/* S-1-5-18 */
+	1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0
+};
+static const unsigned char sid_admins[] = {	/* S-1-5-32-544 */
+	1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0
+};
+
+/* A SID's length in bytes, or 0 if n bytes do not hold a valid one. */
+static size_t
+sid_len(const unsigned char *sid, size_t n)
+{
+	size_t len;
+
+	if (sid == NULL || n < 8 || sid[0] != 1 || sid[1] > 15)
+		return 0;
+	len = 8 + 4 * (size_t)sid[1];
+	return len <= n ? len : 0;
+}
+
+static int
+sid_eq(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+	size_t la = sid_len(a, an), lb = sid_len(b, bn);
+
+	return la != 0 && la == lb && memcmp(a, b, la) == 0;
+}
+
+/*
+ * An elevated administrator's objects are owned by Administrators, a
+ * scheduled task's as SYSTEM by LocalSystem: each trusts the other's.  An
+ * object without an owner (Wine gives none to one made without a security
+ * descriptor) is not trusted.
+ */
+int
+owner_trusted(const unsigned char *owner, size_t n, const unsigned char *self,
+    size_t selfn)
+{
+	return sid_eq(owner, n, sid_system, sizeof(sid_system)) ||
+	    sid_eq(owner, n, sid_admins, sizeof(sid_admins)) ||
+	    sid_eq(owner, n, self, selfn);
+}

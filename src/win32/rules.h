@@ -61,4 +61,13 @@ enum namev name_verdict(const uint16_t *self, size_t selflen,
     const uint16_t *got, size_t gotlen, const uint16_t *name,
     size_t namelen, name_eqi eqi, size_t *dirlen);
 
+/*
+ * Named objects runs share (sync.c): may a run trust one that exists
+ * already?  Only if its owner (a binary SID, n bytes; NULL: none) is this
+ * account (self), LocalSystem or Administrators: another account's object
+ * could be held or counted to stall or steer a run.
+ */
+int owner_trusted(const unsigned char *owner, size_t n,
+    const unsigned char *self, size_t selfn);
+
 #endif

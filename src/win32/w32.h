@@ -145,5 +145,6 @@ enum pst path_form(const char *path, enum pathform form, WCHAR **out,
 /* sync.c */
 void runs_join(struct plat_dir *d);
 HANDLE log_mutex(HANDLE h);
+void log_mutex_timeout(unsigned ms);
 
 #endif

@@ -72,6 +72,8 @@ static struct {
 	int log_write_fail, log_open_now;
 	int console_out, console_err;
 	uint64_t ms, tick, slept;
+	char notice[128];
+	int notice_after;
 } w;
 
 void
@@ -809,4 +811,23 @@ int
 plat_isconsole(enum plat_stream s)
 {
 	return s == OUT_STDOUT ? w.console_out : w.console_err;
+}
+
+void
+fake_notice(const char *text, int after)
+{
+	snprintf(w.notice, sizeof(w.notice), "%s", text);
+	w.notice_after = after;
+}
+
+const char *
+plat_notice(void)
+{
+	static char said[128];
+
+	if (w.notice[0] == '\0' || w.notice_after-- > 0)
+		return NULL;
+	memcpy(said, w.notice, sizeof(said));
+	w.notice[0] = '\0';
+	return said;
 }

@@ -72,6 +72,9 @@ const char *fake_grants(void);		/* "account:path\n" per grant */
 void fake_grant_fail(enum pst st);
 void fake_mkdir_fail(enum pst st);
 
+/* A notice the backend gives once (plat_notice), after n more calls. */
+void fake_notice(const char *text, int after);
+
 int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
 
 #endif

@@ -315,6 +315,40 @@ test_names_fat_short_alias(void **state)
 	assert_int_equal(len, strlen("\\??\\Z:\\tmp\\v"));
 }
 
+/* ---- The owners of named objects ---- */
+
+static void
+test_owner_trusted(void **state)
+{
+	static const unsigned char sys[] = { 1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0,
+	    0 };
+	static const unsigned char admins[] = { 1, 2, 0, 0, 0, 0, 0, 5, 32, 0,
+	    0, 0, 0x20, 2, 0, 0 };
+	static const unsigned char users[] = { 1, 2, 0, 0, 0, 0, 0, 5, 32, 0,
+	    0, 0, 0x21, 2, 0, 0 };	/* S-1-5-32-545 */
+	static const unsigned char me[] = { 1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0,
+	    0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xE8, 3, 0, 0 };
+	static const unsigned char other[] = { 1, 5, 0, 0, 0, 0, 0, 5, 21, 0,
+	    0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xE9, 3, 0, 0 };
+	static const unsigned char sys_fake[] = { 1, 1, 0, 0, 0, 0, 0, 5, 19,
+	    0, 0, 0 };			/* S-1-5-19, LocalService */
+
+	(void)state;
+	assert_true(owner_trusted(sys, sizeof(sys), me, sizeof(me)));
+	assert_true(owner_trusted(admins, sizeof(admins), me, sizeof(me)));
+	assert_true(owner_trusted(me, sizeof(me), me, sizeof(me)));
+	assert_false(owner_trusted(other, sizeof(other), me, sizeof(me)));
+	assert_false(owner_trusted(users, sizeof(users), me, sizeof(me)));
+	assert_false(owner_trusted(sys_fake, sizeof(sys_fake), me, sizeof(me)));
+	/* no owner, a cut SID, an unknown self */
+	assert_false(owner_trusted(NULL, 0, me, sizeof(me)));
+	assert_false(owner_trusted(me, sizeof(me) - 1, me, sizeof(me)));
+	assert_false(owner_trusted(other, sizeof(other), NULL, 0));
+	assert_false(owner_trusted(NULL, 0, NULL, 0));
+	/* Administrators cut to SYSTEM's length is not SYSTEM's */
+	assert_false(owner_trusted(admins, sizeof(sys), me, sizeof(me)));
+}
+
 int
 main(void)
 {
@@ -325,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_names_same),
 		cmocka_unit_test(test_names_link_target),
 		cmocka_unit_test(test_names_fat_short_alias),
+		cmocka_unit_test(test_owner_trusted),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);

@@ -395,6 +395,37 @@ test_same_directory_scanned_once(void **state)
 	    "'C:\\mmp', already scanned; skipped\n");
 }
 
+/* A named object another account made: said once, even with --quiet. */
+static void
+test_notice_said_once(void **state)
+{
+	const char *e;
+
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_notice("the named object 'Global\\mmpclean-dir-1' belongs to "
+	    "another account; other runs in this directory are not counted", 1);
+	assert_int_equal(fake_run("--quiet", NULL), EXIT_CLEAN);
+	e = fake_err();
+	assert_string_equal(e, "mmpclean: the named object "
+	    "'Global\\mmpclean-dir-1' belongs to another account; other runs "
+	    "in this directory are not counted\n");
+}
+
+/* A notice that comes with a log write (the log's mutex given up). */
+static void
+test_notice_after_log_write(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_notice("another process held the log file's mutex for 2000 ms; "
+	    "the log is written without it", 2);
+	assert_int_equal(fake_run("--log", "C:\\log.txt", NULL), EXIT_CLEAN);
+	assert_contains(fake_err(), "mmpclean: another process held the log "
+	    "file's mutex for 2000 ms; the log is written without it\n");
+	assert_contains(fake_log(), "unlocked  C:\\mmp\\a.mmp");
+}
+
 /* ReFS: 64-bit IDs that repeat; the 128-bit ones tell the two apart. */
 static void
 test_refs_ids_differ_high(void **state)
@@ -502,6 +533,8 @@ main(void)
 		T(test_one_bad_dir_others_still_scanned),
 		T(test_same_directory_scanned_once),
 		T(test_refs_ids_differ_high),
+		T(test_notice_said_once),
+		T(test_notice_after_log_write),
 		T(test_ids_on_two_volumes),
 		T(test_zero_id_unknown),
 		T(test_stdout_failure_exit_2_cleanup_runs),
