@@ -147,9 +147,11 @@ $(B):
 $(B)/x86:
 	mkdir -p $@
 
-# The unit tests link the core with the fake platform, natively.
-$(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
-	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
+# The unit tests link the core with the fake platform, natively; the fake
+# decides what the backend's rules decide with the same rules.c.
+FAKE_SRC := tests/unit/fake.c src/win32/rules.c
+$(B)/unit/%: tests/unit/%.c $(FAKE_SRC) tests/unit/fake.h src/win32/rules.h $(CORE_SRC) $(CORE_HDR) | $(B)
+	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< $(FAKE_SRC) $(CORE_SRC) $(HOSTLIBS)
 
 # The backend's decisions that need no Windows header, natively and alone.
 $(B)/unit/test_rules: tests/unit/test_rules.c src/win32/rules.c \
@@ -172,9 +174,9 @@ $(B)/e2e_hostile: tests/e2e/e2e_hostile.c $(E2E_HARNESS) | $(B)
 $(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FAKE_SRC) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)/fuzz
-	$(CLANG) $(FUZZCFLAGS) -o $@ $< tests/unit/fake.c $(CORE_SRC)
+	$(CLANG) $(FUZZCFLAGS) -o $@ $< $(FAKE_SRC) $(CORE_SRC)
 
 # check: each harness over its seed corpus, so a regression fails CI.
 fuzz-check: $(FUZZ_BINS)

@@ -165,3 +165,92 @@ owner_trusted(const unsigned char *owner, size_t n, const unsigned char *self,
 	    sid_eq(owner, n, sid_admins, sizeof(sid_admins)) ||
 	    sid_eq(owner, n, self, selfn);
 }
+
+/* Does s (n units) start with the ASCII text p? */
+static int
+starts(const uint16_t *s, size_t n, const char *p)
+{
+	size_t i;
+
+	for (i = 0; p[i] != '\0'; i++)
+		if (i >= n || s[i] != (unsigned char)p[i])
+			return 0;
+	return 1;
+}
+
+static int
+starts_icase(const uint16_t *s, size_t n, const char *p)
+{
+	size_t i;
+
+	for (i = 0; p[i] != '\0'; i++) {
+		uint16_t c = i < n ? s[i] : 0;
+
+		if (c >= 'a' && c <= 'z')
+			c = (uint16_t)(c - 32);
+		if (c != (unsigned char)p[i])
+			return 0;
+	}
+	return 1;
+}
+
+int
+path_drive(const uint16_t *path, size_t n)
+{
+	uint16_t c;
+
+	if (starts(path, n, "\\\\?\\") || starts(path, n, "\\??\\")) {
+		path += 4;
+		n -= 4;
+	}
+	if (n < 2 || path[1] != ':')
+		return 0;
+	c = path[0];
+	if (c >= 'a' && c <= 'z')
+		c = (uint16_t)(c - 32);
+	return c >= 'A' && c <= 'Z' ? c : 0;
+}
+
+/*
+ * Session Manager carries out PendingFileRenameOperations early in boot,
+ * before the network exists (MoveFileEx's documentation) and before anyone
+ * logs on: a UNC path, a mapped network drive, and a drive letter that
+ * stands for a path (\??\C:\dir, as SUBST makes them in one logon
+ * session) cannot be reached then.
+ */
+enum reach
+boot_reach(const uint16_t *path, size_t n, int remote,
+    const uint16_t *target, size_t tn)
+{
+	if (starts_icase(path, n, "\\\\?\\UNC\\") ||
+	    starts_icase(path, n, "\\??\\UNC\\") ||
+	    (starts(path, n, "\\\\") && !starts(path, n, "\\\\?\\") &&
+	    !starts(path, n, "\\\\.\\")))
+		return REACH_REMOTE;
+	if (path_drive(path, n) == 0)
+		return REACH_BOOT;	/* nothing to say otherwise */
+	if (remote || (target != NULL &&
+	    (starts_icase(target, tn, "\\DEVICE\\MUP\\") ||
+	    starts_icase(target, tn, "\\DEVICE\\LANMANREDIRECTOR\\") ||
+	    starts_icase(target, tn, "\\DEVICE\\WEBDAVREDIRECTOR\\"))))
+		return REACH_REMOTE;
+	if (target != NULL && starts(target, tn, "\\??\\"))
+		return REACH_SESSION;
+	return REACH_BOOT;
+}
+
+const char *
+reach_why(enum reach r)
+{
+	switch (r) {
+	case REACH_REMOTE:
+		return "not scheduled: on a network drive, which the delete "
+		    "at the next boot cannot reach";
+	case REACH_SESSION:
+		return "not scheduled: on a drive letter of this logon session "
+		    "only (SUBST), which the delete at the next boot cannot "
+		    "reach";
+	default:
+		return "";
+	}
+}

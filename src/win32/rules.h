@@ -62,6 +62,23 @@ enum namev name_verdict(const uint16_t *self, size_t selflen,
     size_t namelen, name_eqi eqi, size_t *dirlen);
 
 /*
+ * --reboot: can the delete at the next boot reach a directory?  path: as
+ * the user wrote it (C:\x, \\server\share\x, \\?\C:\x, \\?\UNC\...);
+ * remote: GetDriveTypeW said DRIVE_REMOTE for its drive; target: what
+ * QueryDosDeviceW says its drive letter stands for (NULL: not asked).
+ */
+enum reach {
+	REACH_BOOT,	/* a local volume's global drive letter */
+	REACH_REMOTE,	/* a UNC path or a network drive */
+	REACH_SESSION	/* a drive letter of this logon session (SUBST) */
+};
+/* The drive letter path starts with (after \\?\), or 0. */
+int path_drive(const uint16_t *path, size_t n);
+enum reach boot_reach(const uint16_t *path, size_t n, int remote,
+    const uint16_t *target, size_t tn);
+const char *reach_why(enum reach r);
+
+/*
  * Named objects runs share (sync.c): may a run trust one that exists
  * already?  Only if its owner (a binary SID, n bytes; NULL: none) is this
  * account (self), LocalSystem or Administrators: another account's object

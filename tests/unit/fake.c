@@ -6,6 +6,7 @@
 
 #include "fake.h"
 #include "mmpclean.h"
+#include "win32/rules.h"
 
 #define MAXF 256
 #define MAXD 16
@@ -74,6 +75,13 @@ static struct {
 	uint64_t ms, tick, slept;
 	char notice[128];
 	int notice_after;
+	struct {
+		char letter;
+		int remote;
+		char target[128];
+	} drives[8];
+	int ndrives;
+	char lasterr[256];
 } w;
 
 void
@@ -445,7 +453,48 @@ fake_run(const char *arg, ...)
 const char *
 plat_lasterror(void)
 {
-	return "fake I/O error 1117";
+	return w.lasterr[0] != '\0' ? w.lasterr : "fake I/O error 1117";
+}
+
+void
+fake_drive(char letter, int remote, const char *target)
+{
+	w.drives[w.ndrives].letter = letter;
+	w.drives[w.ndrives].remote = remote;
+	snprintf(w.drives[w.ndrives].target, sizeof(w.drives[0].target), "%s",
+	    target);
+	w.ndrives++;
+}
+
+static size_t
+to16(uint16_t *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0' && n < cap; n++)
+		out[n] = (unsigned char)s[n];
+	return n;
+}
+
+/* As locks.c's reachable(), with the drives above. */
+static enum pst
+reachable(const char *path)
+{
+	uint16_t p[256], t[128];
+	size_t np = to16(p, 256, path), nt = 0;
+	int letter = path_drive(p, np), remote = 0;
+	enum reach how;
+
+	for (int i = 0; letter != 0 && i < w.ndrives; i++)
+		if (w.drives[i].letter == letter) {
+			remote = w.drives[i].remote;
+			nt = to16(t, 128, w.drives[i].target);
+		}
+	how = boot_reach(p, np, remote, nt > 0 ? t : NULL, nt);
+	if (how == REACH_BOOT)
+		return PST_OK;
+	snprintf(w.lasterr, sizeof(w.lasterr), "%s", reach_why(how));
+	return PST_IO;
 }
 
 enum pst
@@ -671,7 +720,11 @@ enum pst
 plat_reboot_pending(struct plat_dir *dp, const char *name, int *pending)
 {
 	char path[512];
+	enum pst r;
 
+	*pending = 0;
+	if ((r = reachable(dp->d->path)) != PST_OK)
+		return r;
 	entry_path(dp, name, path, sizeof(path));
 	*pending = fake_is_pending(path);
 	return PST_OK;
@@ -681,9 +734,12 @@ enum pst
 plat_reboot_delete(struct plat_dir *dp, const char *name)
 {
 	char path[512];
+	enum pst r;
 
 	if (w.reboot_fail != PST_OK)
 		return w.reboot_fail;
+	if ((r = reachable(dp->d->path)) != PST_OK)
+		return r;
 	entry_path(dp, name, path, sizeof(path));
 	fake_pending(path);
 	return PST_OK;

@@ -64,6 +64,8 @@ void fake_holders_fail(const char *name);
 void fake_pending(const char *path);	/* PendingFileRenameOperations */
 int fake_is_pending(const char *path);
 void fake_reboot_fail(enum pst st);
+/* A drive letter: a network drive, and what QueryDosDevice says it is. */
+void fake_drive(char letter, int remote, const char *target);
 const char *fake_events(void);		/* "type id text\n" per event */
 int fake_event_installed(void);
 void fake_event_fail(enum pst st);

@@ -273,6 +273,64 @@ test_reboot_failure_is_error(void **state)
 	assert_contains(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
 }
 
+/* The delete at boot runs before the network: a UNC path is refused. */
+static void
+test_reboot_refuses_unc(void **state)
+{
+	(void)state;
+	fake_file("\\\\srv\\share\\mmp", "a.mmp", 0);
+	fake_lock("\\\\srv\\share\\mmp", "a.mmp", -1);
+	assert_int_equal(fake_run("-d", "--reboot", "--dir",
+	    "\\\\srv\\share\\mmp", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     \\\\srv\\share\\mmp\\a.mmp  "
+	    "(not scheduled: on a network drive, which the delete at the next "
+	    "boot cannot reach)\n");
+	assert_false(fake_is_pending("\\\\srv\\share\\mmp\\a.mmp"));
+}
+
+/* A mapped network drive, known by its type or by what it stands for. */
+static void
+test_reboot_refuses_network_drive(void **state)
+{
+	(void)state;
+	fake_file("Z:\\mmp", "a.mmp", 0);
+	fake_lock("Z:\\mmp", "a.mmp", -1);
+	fake_file("Y:\\mmp", "b.mmp", 0);
+	fake_lock("Y:\\mmp", "b.mmp", -1);
+	fake_drive('Z', 1, "\\Device\\LanmanRedirector\\;Z:00000000000"
+	    "3e7\\srv\\share");
+	fake_drive('Y', 0, "\\Device\\Mup\\srv\\share");
+	assert_int_equal(fake_run("-d", "--reboot", "--dir", "Z:\\mmp",
+	    "--dir", "Y:\\mmp", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     Z:\\mmp\\a.mmp  (not "
+	    "scheduled: on a network drive");
+	assert_contains(fake_out(), "error     Y:\\mmp\\b.mmp  (not "
+	    "scheduled: on a network drive");
+	assert_false(fake_is_pending("Z:\\mmp\\a.mmp"));
+	assert_false(fake_is_pending("Y:\\mmp\\b.mmp"));
+}
+
+/* SUBST S: C:\data: S: exists only in this logon session. */
+static void
+test_reboot_refuses_subst(void **state)
+{
+	(void)state;
+	fake_file("S:\\mmp", "a.mmp", 0);
+	fake_lock("S:\\mmp", "a.mmp", -1);
+	fake_drive('S', 0, "\\??\\C:\\data");
+	fake_drive('C', 0, "\\Device\\HarddiskVolume3");
+	fake_file(D, "c.mmp", 0);
+	fake_lock(D, "c.mmp", -1);
+	assert_int_equal(fake_run("-d", "--reboot", "--dir", "S:\\mmp",
+	    "--dir", D, NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     S:\\mmp\\a.mmp  (not "
+	    "scheduled: on a drive letter of this logon session only (SUBST)");
+	assert_false(fake_is_pending("S:\\mmp\\a.mmp"));
+	/* a local volume's letter beside it is scheduled */
+	assert_contains(fake_out(), "scheduled C:\\mmp\\c.mmp");
+	assert_true(fake_is_pending("C:\\mmp\\c.mmp"));
+}
+
 static void
 test_reboot_needs_admin(void **state)
 {
@@ -318,6 +376,9 @@ main(void)
 		T(test_reboot_schedules_locked),
 		T(test_reboot_already_pending_not_added),
 		T(test_reboot_failure_is_error),
+		T(test_reboot_refuses_unc),
+		T(test_reboot_refuses_network_drive),
+		T(test_reboot_refuses_subst),
 		T(test_reboot_needs_admin),
 		T(test_reboot_needs_delete),
 #undef T

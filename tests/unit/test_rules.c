@@ -315,6 +315,59 @@ test_names_fat_short_alias(void **state)
 	assert_int_equal(len, strlen("\\??\\Z:\\tmp\\v"));
 }
 
+/* ---- --reboot: what the delete at boot can reach ---- */
+
+static enum reach
+reach(const char *path, int remote, const char *target)
+{
+	uint16_t p[256], t[256];
+	size_t np = u16(p, path), nt = target ? u16(t, target) : 0;
+
+	return boot_reach(p, np, remote, target ? t : NULL, nt);
+}
+
+static void
+test_boot_reach(void **state)
+{
+	uint16_t p[64];
+
+	(void)state;
+	/* a local volume's letter */
+	assert_int_equal(reach("C:\\mmp", 0, "\\Device\\HarddiskVolume3"),
+	    REACH_BOOT);
+	assert_int_equal(reach("\\\\?\\D:\\mmp", 0,
+	    "\\Device\\HarddiskVolume4"), REACH_BOOT);
+	assert_int_equal(reach("c:\\mmp", 0, NULL), REACH_BOOT);
+	/* UNC, in each spelling */
+	assert_int_equal(reach("\\\\srv\\share\\mmp", 0, NULL),
+	    REACH_REMOTE);
+	assert_int_equal(reach("\\\\?\\UNC\\srv\\share\\mmp", 0, NULL),
+	    REACH_REMOTE);
+	assert_int_equal(reach("\\\\?\\unc\\srv\\share", 0, NULL),
+	    REACH_REMOTE);
+	/* a mapped network drive: by its type, or by what it stands for */
+	assert_int_equal(reach("Z:\\mmp", 1, "\\Device\\HarddiskVolume3"),
+	    REACH_REMOTE);
+	assert_int_equal(reach("Z:\\mmp", 0, "\\Device\\LanmanRedirector\\"
+	    ";Z:0000000000012345\\srv\\share"), REACH_REMOTE);
+	assert_int_equal(reach("Z:\\mmp", 0, "\\Device\\Mup\\srv\\share"),
+	    REACH_REMOTE);
+	/* SUBST S: C:\mmp */
+	assert_int_equal(reach("S:\\x", 0, "\\??\\C:\\mmp"),
+	    REACH_SESSION);
+	assert_int_equal(reach("\\\\?\\S:\\x", 0, "\\??\\C:\\mmp"),
+	    REACH_SESSION);
+	/* the texts say which */
+	assert_non_null(strstr(reach_why(REACH_REMOTE), "network"));
+	assert_non_null(strstr(reach_why(REACH_SESSION), "SUBST"));
+	/* drive letters */
+	assert_int_equal(path_drive(p, u16(p, "c:\\x")), 'C');
+	assert_int_equal(path_drive(p, u16(p, "\\\\?\\d:\\x")), 'D');
+	assert_int_equal(path_drive(p, u16(p, "\\\\srv\\s")), 0);
+	assert_int_equal(path_drive(p, u16(p, "1:\\x")), 0);
+	assert_int_equal(path_drive(p, u16(p, "C")), 0);
+}
+
 /* ---- The owners of named objects ---- */
 
 static void
@@ -360,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_names_link_target),
 		cmocka_unit_test(test_names_fat_short_alias),
 		cmocka_unit_test(test_owner_trusted),
+		cmocka_unit_test(test_boot_reach),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
