@@ -197,10 +197,10 @@ log_mutex_timeout(unsigned ms)
  * CreateSemaphoreExW call), with the descriptor above; NULL, and a note,
  * when it exists and another account owns it.
  */
-typedef HANDLE (*maker)(SECURITY_ATTRIBUTES *, const WCHAR *, void *);
+typedef HANDLE (*maker)(SECURITY_ATTRIBUTES *, const WCHAR *);
 
 static HANDLE
-shared_object(maker make, const WCHAR *name, void *arg, int kind)
+shared_object(maker make, const WCHAR *name, int kind)
 {
 	SECURITY_ATTRIBUTES sa;
 	char n8[OBJNAME * 3], text[200];
@@ -209,11 +209,11 @@ shared_object(maker make, const WCHAR *name, void *arg, int kind)
 
 	if (!sec_init())
 		return NULL;
-	h = make(sec_attrs(&sa), name, arg);
+	h = make(sec_attrs(&sa), name);
 	if (h == NULL && GetLastError() == ERROR_INVALID_OWNER &&
 	    sec.admin_owner >= 0) {
 		sec.admin_owner = -1;	/* not elevated: owned by this account */
-		h = make(sec_attrs(&sa), name, arg);
+		h = make(sec_attrs(&sa), name);
 	}
 	e = GetLastError();
 	if (h == NULL || e != ERROR_ALREADY_EXISTS || trusted(h))
@@ -228,18 +228,16 @@ shared_object(maker make, const WCHAR *name, void *arg, int kind)
 }
 
 static HANDLE
-make_semaphore(SECURITY_ATTRIBUTES *sa, const WCHAR *name, void *arg)
+make_semaphore(SECURITY_ATTRIBUTES *sa, const WCHAR *name)
 {
-	(void)arg;
 	return CreateSemaphoreExW(sa, 0, LONG_MAX, name, 0,
 	    SEMAPHORE_MODIFY_STATE | SEMAPHORE_QUERY_STATE | SYNCHRONIZE |
 	    READ_CONTROL);
 }
 
 static HANDLE
-make_mutex(SECURITY_ATTRIBUTES *sa, const WCHAR *name, void *arg)
+make_mutex(SECURITY_ATTRIBUTES *sa, const WCHAR *name)
 {
-	(void)arg;
 	return CreateMutexExW(sa, name, 0, SYNCHRONIZE | MUTEX_MODIFY_STATE |
 	    READ_CONTROL);
 }
@@ -262,7 +260,7 @@ runs_join(struct plat_dir *d)
 
 	for (int global = 1; global >= 0 && d->runs == NULL; global--) {
 		obj_name(name, global, L"dir", &d->id);
-		d->runs = shared_object(make_semaphore, name, NULL, N_DIR);
+		d->runs = shared_object(make_semaphore, name, N_DIR);
 		d->runs_global = global;
 	}
 	if (d->runs != NULL && !ReleaseSemaphore(d->runs, 1, NULL)) {
@@ -303,7 +301,7 @@ log_mutex(HANDLE h)
 		return NULL;
 	for (int global = 1; global >= 0; global--) {
 		obj_name(name, global, L"log", &id);
-		if ((m = shared_object(make_mutex, name, NULL, N_LOG)) != NULL)
+		if ((m = shared_object(make_mutex, name, N_LOG)) != NULL)
 			return m;
 	}
 	return NULL;
