@@ -103,7 +103,10 @@ struct run {
 	int64_t now;		/* taken once, at the start */
 	struct counts total;
 	unsigned long dirs;
-	struct plat_dirid *seen;	/* directories scanned so far */
+	struct seen {		/* directories scanned so far */
+		struct plat_dirid id;
+		const char *path;	/* as first named (a cand's) */
+	} *seen;
 	size_t nseen;
 	uint64_t wait_until;	/* --wait: plat_ms() deadline, once set */
 	int admin;		/* --reboot: administrator rights */
@@ -124,6 +127,7 @@ struct run;
  */
 int rep_begin(const struct opts *o, int64_t now);	/* 0, or -1: no log */
 void rep_where(const struct cand *c);
+void rep_notices(void);
 void rep_dir_begin(const struct cand *c);
 void rep_file(const struct cand *c, const char *status,
     const struct plat_entry *e, const char *reason, int problem);

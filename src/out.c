@@ -61,6 +61,17 @@ put_log(struct sbuf *line)
 		    b.oom ? "out of memory" : plat_lasterror());
 	}
 	sb_free(&b);
+	rep_notices();
+}
+
+/* What the backend has to say that is no failure, each thing once. */
+void
+rep_notices(void)
+{
+	const char *t;
+
+	while ((t = plat_notice()) != NULL)
+		warnmsg("%s", t);
 }
 
 static void
@@ -100,6 +111,7 @@ rep_begin(const struct opts *o, int64_t now)
 		    ps == PST_NOTFOUND || ps == PST_GONE ?
 		    "its directory does not exist" : plat_lasterror());
 	}
+	rep_notices();
 	switch (o->format) {
 	case FMT_CSV:
 		sb_puts(&b, o->where ? "path,source\n" :

@@ -83,8 +83,15 @@ struct plat_entry {
 	uint64_t size;
 	int64_t mtime;		/* last write, seconds since 1970 UTC */
 };
+/*
+ * A directory's identity, to scan it once: the volume's serial number and
+ * the file ID, 128 bits where the file system has them (ReFS's 64-bit IDs
+ * are not unique).  A file ID of zero is unknown (some SMB servers): such
+ * a directory is never taken for another.
+ */
 struct plat_dirid {
-	uint64_t volume, file;	/* identity, to scan a directory once */
+	uint64_t volume;
+	uint64_t file[2];	/* low, high */
 };
 /* path is absolute, in the form the user reads (C:\x, \\server\share\x). */
 enum pst plat_dir_open(const char *path, struct plat_dir **dp,
@@ -176,6 +183,15 @@ enum plat_stream { OUT_STDOUT, OUT_STDERR };
 enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);
 enum pst plat_flush(enum plat_stream s);
 int plat_isconsole(enum plat_stream s);
+
+/* ---- Named objects runs share: src/win32/sync.c ---- */
+
+/*
+ * Something the user should know that is no failure (a named object
+ * another account made, so gone without), once; NULL when there is
+ * nothing more to say.
+ */
+const char *plat_notice(void);
 
 /* ---- The process: src/win32/main.c ---- */
 

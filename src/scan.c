@@ -316,29 +316,40 @@ holder_text(struct later *l, const struct plat_holder *h, size_t nh,
  * --holders: Restart Manager names the holders of a set of files, not of
  * each.  Ask for the whole set; where more than one process holds it,
  * halve the set and ask again, so one holder (the usual IIS case) costs
- * one session whatever the number of files.
+ * one session whatever the number of files.  A session that fails (one
+ * path it rejects, a holder it cannot query) is halved too, so the rest
+ * of the set is still named, but only HOLDERS_RETRY halvings deep: when
+ * every session fails, a directory costs at most 2^(HOLDERS_RETRY+1) - 1
+ * of them.
  */
+#define HOLDERS_RETRY 4
+
 static void
-name_holders(struct scan *s, struct later *v, size_t n)
+name_holders(struct scan *s, struct later *v, size_t n, int retries)
 {
 	struct plat_holder h[HOLDERS_MAX];
 	const char **names;
 	size_t nh = 0, i;
+	int failed;
 
 	if (n == 0 || (names = malloc(n * sizeof(*names))) == NULL)
 		return;
 	for (i = 0; i < n; i++)
 		names[i] = v[i].name;
-	if (plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK)
-		nh = 0;
+	failed = plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK;
 	free(names);
-	if (nh <= 1 || n == 1) {
+	if (failed) {
+		/* Left unnamed ("holder unknown") past the last halving. */
+		if (n == 1 || retries >= HOLDERS_RETRY)
+			return;
+		retries++;
+	} else if (nh <= 1 || n == 1) {
 		for (i = 0; i < n; i++)
 			holder_text(&v[i], h, nh, s->r);
 		return;
 	}
-	name_holders(s, v, n / 2);
-	name_holders(s, v + n / 2, n - n / 2);
+	name_holders(s, v, n / 2, retries);
+	name_holders(s, v + n / 2, n - n / 2, retries);
 }
 
 /* --reboot: hand what is still locked to the next boot. */
@@ -362,7 +373,7 @@ static void
 settle(struct scan *s)
 {
 	if (s->o->holders)
-		name_holders(s, s->locked, s->nlocked);
+		name_holders(s, s->locked, s->nlocked, 0);
 	for (size_t i = 0; i < s->nlocked; i++) {
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
@@ -415,28 +426,41 @@ one(struct scan *s, const struct plat_entry *e)
 	rep_progress(&s->n, s->seen);
 }
 
+/* The same directory by two names: a known, equal identity. */
+static int
+same_dir(const struct plat_dirid *a, const struct plat_dirid *b)
+{
+	return (a->file[0] != 0 || a->file[1] != 0) &&
+	    a->volume == b->volume && a->file[0] == b->file[0] &&
+	    a->file[1] == b->file[1];
+}
+
+/* PST_END, *first set: the directory was scanned already, by that name. */
 static enum pst
-dir_open(struct scan *s)
+dir_open(struct scan *s, const char **first)
 {
 	struct plat_dirid id;
-	struct plat_dirid *seen;
+	struct seen *seen;
 	struct run *r = s->r;
 	enum pst st;
 
-	if ((st = plat_dir_open(s->c->path, &s->d, &id)) != PST_OK)
+	st = plat_dir_open(s->c->path, &s->d, &id);
+	rep_notices();
+	if (st != PST_OK)
 		return st;
 	for (size_t i = 0; i < r->nseen; i++)
-		if (r->seen[i].volume == id.volume &&
-		    r->seen[i].file == id.file) {
+		if (same_dir(&r->seen[i].id, &id)) {
 			plat_dir_close(s->d);
-			return PST_END;	/* the same directory by another name */
+			*first = r->seen[i].path;
+			return PST_END;
 		}
 	if ((seen = realloc(r->seen, (r->nseen + 1) * sizeof(*seen))) == NULL) {
 		plat_dir_close(s->d);
 		return PST_NOMEM;
 	}
 	r->seen = seen;
-	seen[r->nseen++] = id;
+	seen[r->nseen].id = id;
+	seen[r->nseen++].path = s->c->path;
 	return PST_OK;
 }
 
@@ -461,13 +485,14 @@ scan_dir(struct run *r, const struct cand *c)
 	struct plat_entry e;
 	uint64_t t0 = plat_ms();
 	char *src = src_describe(c->src);
+	const char *first = NULL;
 	enum pst st;
 	int ret = EXIT_CLEAN;
 
-	if ((st = dir_open(&s)) == PST_END) {
-		if (s.o->verbose)
-			warnmsg("'%s' (%s) is a directory already scanned",
-			    c->path, src ? src : "");
+	if ((st = dir_open(&s, &first)) == PST_END) {
+		/* said even with --quiet: a wrong identity would hide files */
+		warnmsg("'%s' (%s) is '%s', already scanned; skipped",
+		    c->path, src ? src : "", first);
 		free(src);
 		return EXIT_CLEAN;
 	}

@@ -56,33 +56,63 @@ handle_name(struct plat_dir *d, HANDLE h)
 	return STATUS_SUCCESS;
 }
 
+static int
+eqi(const uint16_t *a, const uint16_t *b, size_t n)
+{
+	UNICODE_STRING x, y;
+
+	x.Buffer = (WCHAR *)a;
+	y.Buffer = (WCHAR *)b;
+	x.Length = x.MaximumLength = y.Length = y.MaximumLength =
+	    (USHORT)(n * sizeof(WCHAR));
+	return RtlEqualUnicodeString(&x, &y, TRUE);
+}
+
+/* Is the directory named by got's first n units d's directory? */
+static int
+same_dir(const struct plat_dir *d, const WCHAR *got, size_t n)
+{
+	struct plat_dirid id;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	int same;
+
+	us.Buffer = (WCHAR *)got;
+	us.Length = us.MaximumLength = (USHORT)(n * sizeof(WCHAR));
+	InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, NULL, NULL);
+	if (!NT_SUCCESS(NtCreateFile(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	    &oa, &io, NULL, 0, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	    FILE_SHARE_DELETE, FILE_OPEN, FILE_DIRECTORY_FILE |
+	    FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, NULL,
+	    0)))
+		return 0;
+	same = handle_id(h, &id) == PST_OK && dirid_same(&id, &d->id);
+	NtClose(h);
+	return same;
+}
+
 /*
- * Is the opened handle's name the directory's name plus `name`?  The
- * directory part may differ in case (it was opened case-insensitively); the
- * entry's own name must be exact, or a link "X.mmp" to "x.mmp" would pass.
+ * Is the opened handle's name the directory's name plus `name`
+ * (rules.c's name_verdict)?  A name in a directory beside it is d's only
+ * if that directory is d: a --dir ending in an 8.3 alias on FAT.
  */
 static int
 same_entry(const struct plat_dir *d, const WCHAR *got, size_t gotlen,
     size_t namelen)
 {
-	UNICODE_STRING a, b;
-	size_t sep;
+	size_t dirlen;
 
-	sep = d->selflen == 0 || d->self[d->selflen - 1] != L'\\';
-	if (gotlen != d->selflen + sep + namelen)
-		return 0;
-	if (memcmp(got + d->selflen + sep, d->name16,
-	    namelen * sizeof(WCHAR)) != 0)
-		return 0;
-	if (sep && got[d->selflen] != L'\\')
-		return 0;
-	if (memcmp(got, d->self, d->selflen * sizeof(WCHAR)) == 0)
+	switch (name_verdict(d->self, d->selflen, got, gotlen, d->name16,
+	    namelen, eqi, &dirlen)) {
+	case NAME_SAME:
 		return 1;
-	a.Buffer = (WCHAR *)got;
-	b.Buffer = d->self;
-	a.Length = a.MaximumLength = b.Length = b.MaximumLength =
-	    (USHORT)(d->selflen * sizeof(WCHAR));
-	return RtlEqualUnicodeString(&a, &b, TRUE);
+	case NAME_SIBLING:
+		return same_dir(d, got, dirlen);
+	default:
+		return 0;
+	}
 }
 
 static NTSTATUS
@@ -275,11 +305,13 @@ entry_name(struct plat_dir *d, const char *name, size_t *nw)
 
 /*
  * Per file: the open (the lock probe), one name query (the link guard), the
- * disposition, the close; under Wine 8 one server request each.  What the
- * handle's attributes would add is had without asking: FILE_NON_DIRECTORY_
- * FILE refuses a directory, a delete-pending file cannot be opened, the
- * disposition refuses a read-only file, and the caller skips entries listed
- * as reparse points (which FILE_OPEN_REPARSE_POINT opens, not their target).
+ * disposition (set and cleared in report mode), the close; under Wine 8 one
+ * server request each.  What the handle's attributes would add is had
+ * without asking: FILE_NON_DIRECTORY_FILE refuses a directory, a
+ * delete-pending file cannot be opened (Windows) or keeps its name after
+ * the close (gone()), the disposition refuses a read-only or mapped file,
+ * and the caller skips entries listed as links (a link swapped in later is
+ * opened as itself: FILE_OPEN_REPARSE_POINT).
  */
 enum pst
 plat_file(struct plat_dir *d, const char *name, enum plat_act act,

@@ -259,6 +259,7 @@ t_alias_of_directory_scanned_once(void **state)
 	}
 	expect_summary(r, 1, ".mmp file");
 	expect_summary(r, 1, "director");
+	expect_in(r, err, "already scanned; skipped");
 }
 
 static void

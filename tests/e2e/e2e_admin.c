@@ -365,8 +365,8 @@ static void
 t_reboot_schedules_then_wineboot_deletes(void **state)
 {
 	struct fx *f = *state;
-	char nt[PATH_MAX], upper[PATH_MAX], *pend;
-	struct run *r;
+	char nt[PATH_MAX], upper[PATH_MAX], unc[PATH_MAX], *pend;
+	struct run probe = { 0 }, *r;
 	int slot;
 
 	pend = reg_data(SM_KEY, PENDING, "REG_MULTI_SZ", 64);
@@ -406,6 +406,42 @@ t_reboot_schedules_then_wineboot_deletes(void **state)
 	pend = reg_data(SM_KEY, PENDING, "REG_MULTI_SZ", 64);
 	if (pend == NULL || count_icase(pend, nt) != 1)
 		fail_msg("%s is \"%s\", expected %s once", PENDING,
+		    pend ? pend : "(none)", nt);
+	free(pend);
+
+	/* through its 8.3 name: the long name is pending, not added again */
+	run_cmd(&probe, ARGS("wine", g_probe, "short", f->wdir), NULL, NULL,
+	    RUN_MS);
+	if (probe.status != 0 || strchr(probe.out, '~') == NULL)
+		fail_msg("no 8.3 name for %s: %s", f->wdir, probe.out);
+	probe.out[strcspn(probe.out, "\n")] = '\0';
+	r = MM(f, "--delete", "--reboot", "--dir", probe.out);
+	expect_exit(r, 1);
+	expect_in(r, out, "0 errors, 1 scheduled\n");
+	pend = reg_data(SM_KEY, PENDING, "REG_MULTI_SZ", 64);
+	if (pend == NULL || count_icase(pend, nt) != 1 ||
+	    count_icase(pend, "a.mmp") != 1)
+		fail_msg("%s is \"%s\", expected %s alone", PENDING,
+		    pend ? pend : "(none)", nt);
+	free(pend);
+	run_free(&probe);
+
+	/* through a UNC path (Wine: a dosdevices/unc link): refused */
+	fmt(unc, sizeof unc, "%s/dosdevices/unc/e2e-host", g_prefix);
+	mkdir_p(unc);
+	fmt(unc, sizeof unc, "%s/dosdevices/unc/e2e-host/share", g_prefix);
+	unlink(unc);
+	if (symlink(f->udir, unc) != 0)
+		fail_msg("symlink %s: %s", unc, strerror(errno));
+	r = MM(f, "--delete", "--reboot", "--dir", "\\\\e2e-host\\share");
+	unlink(unc);
+	expect_exit(r, 2);
+	expect_line(r, "error", "\\\\e2e-host\\share\\a.mmp");
+	expect_in(r, out, "(not scheduled: on a network drive, which the "
+	    "delete at the next boot cannot reach)\n");
+	pend = reg_data(SM_KEY, PENDING, "REG_MULTI_SZ", 64);
+	if (pend == NULL || count_icase(pend, "a.mmp") != 1)
+		fail_msg("%s is \"%s\", expected %s alone", PENDING,
 		    pend ? pend : "(none)", nt);
 	free(pend);
 
