@@ -135,7 +135,7 @@ disp_ex_unsupported(uint32_t status)
 	case NT_INVALID_LEVEL:
 		return 1;
 	default:
-		return 0;
+		return 0;	/* the file's own answer */
 	}
 }
 
