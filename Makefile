@@ -145,6 +145,7 @@ $(B)/x86:
 
 # The unit tests link the core with the fake platform, natively.
 $(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
+	@mkdir -p $(B)/unit
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
 
 E2E_HARNESS := tests/e2e/harness.c tests/e2e/harness.h

@@ -16,6 +16,7 @@ struct ffile {
 	int locked;
 	enum pst fail;
 	int vanish, deleted, opens;
+	int deletes;		/* plat_file calls with ACT_DELETE */
 	int64_t mtime;
 };
 struct fdir {
@@ -63,7 +64,9 @@ static struct {
 	int nenv;
 	char windir[256];
 	struct sbuf out, err, log;
-	int out_fail;
+	int out_fail, flush_fail;
+	enum pst reg_write_fail;
+	struct sbuf sleeps;
 	size_t open_dirs;
 	enum pst log_open;
 	int log_write_fail, log_open_now;
@@ -83,6 +86,7 @@ fake_reset(void)
 	sb_free(&w.out);
 	sb_free(&w.err);
 	sb_free(&w.log);
+	sb_free(&w.sleeps);
 	memset(&w, 0, sizeof(w));
 	strcpy(w.windir, "C:\\WINDOWS");
 	strcpy(w.host, "WEB1");
@@ -176,6 +180,8 @@ const char *fake_grants(void) { return w.grants.s ? w.grants.s : ""; }
 void fake_grant_fail(enum pst st) { w.grant_fail = st; }
 void fake_mkdir_fail(enum pst st) { w.mkdir_fail = st; }
 void fake_reboot_fail(enum pst st) { w.reboot_fail = st; }
+void fake_reg_write_fail(enum pst st) { w.reg_write_fail = st; }
+const char *fake_sleeps(void) { return w.sleeps.s ? w.sleeps.s : ""; }
 
 void
 fake_account(const char *name)
@@ -212,11 +218,15 @@ fake_pending(const char *path)
 	snprintf(w.pending[w.npending++], sizeof(w.pending[0]), "%s", path);
 }
 
+/*
+ * Exact: how Windows matches the entries of PendingFileRenameOperations is
+ * the backend's business (win32), not something the core can get wrong.
+ */
 int
 fake_is_pending(const char *path)
 {
 	for (int i = 0; i < w.npending; i++)
-		if (ascii_casecmp(w.pending[i], path) == 0)
+		if (strcmp(w.pending[i], path) == 0)
 			return 1;
 	return 0;
 }
@@ -342,6 +352,12 @@ fake_opens(const char *dir, const char *name)
 	return find_file(dir, name)->opens;
 }
 
+int
+fake_deletes(const char *dir, const char *name)
+{
+	return find_file(dir, name)->deletes;
+}
+
 size_t
 fake_peak_entries(void)
 {
@@ -364,6 +380,12 @@ void
 fake_out_fail(int fail)
 {
 	w.out_fail = fail;
+}
+
+void
+fake_flush_fail(int fail)
+{
+	w.flush_fail = fail;
 }
 
 const char *
@@ -539,6 +561,8 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 	if (f->fail != PST_OK)
 		return f->fail;
 	if (act == ACT_DELETE) {
+		f->deletes++;
+		/* as plat.h says of the backend: Windows refuses, unless FORCE */
 		if ((f->attrs & PLAT_A_READONLY) && !(flags & PLAT_F_FORCE))
 			return PST_READONLY;
 		f->deleted = 1;
@@ -708,6 +732,8 @@ plat_reg_delete(enum regview v, const char *key, const char *name)
 {
 	struct freg *r = reg_find(v, key, name, 0);
 
+	if (w.reg_write_fail != PST_OK)
+		return w.reg_write_fail;
 	if (r == NULL || r->data == NULL)
 		return PST_ABSENT;
 	free(r->data);
@@ -755,6 +781,7 @@ plat_sleep_ms(unsigned ms)
 {
 	w.ms += ms;
 	w.slept += ms;
+	sb_printf(&w.sleeps, "%s%u", w.sleeps.len ? " " : "", ms);
 	if (w.interrupt_sleeps > 0 && --w.interrupt_sleeps == 0)
 		w.entries_listed = -1000000;	/* Ctrl+C while asleep */
 }
@@ -771,7 +798,8 @@ plat_write(enum plat_stream s, const char *utf8, size_t len)
 enum pst
 plat_flush(enum plat_stream s)
 {
-	return s == OUT_STDOUT && w.out_fail ? PST_IO : PST_OK;
+	return s == OUT_STDOUT && (w.out_fail || w.flush_fail) ? PST_IO :
+	    PST_OK;
 }
 
 int

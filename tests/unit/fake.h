@@ -30,12 +30,14 @@ void fake_fail(const char *dir, const char *name, enum pst st);
 void fake_vanish(const char *dir, const char *name);
 int fake_exists(const char *dir, const char *name);
 int fake_opens(const char *dir, const char *name);
+int fake_deletes(const char *dir, const char *name);	/* ACT_DELETE calls */
 size_t fake_peak_entries(void);
 
 /* Output captured; a stream can be made to fail. */
 const char *fake_out(void);
 const char *fake_err(void);
-void fake_out_fail(int fail);
+void fake_out_fail(int fail);	/* every write to stdout, and its flush */
+void fake_flush_fail(int fail);	/* only flushing stdout */
 
 /* The --log file: its text, and failures to open or to write it. */
 const char *fake_log(void);
@@ -53,12 +55,14 @@ void fake_admin(int admin);		/* on by default */
 void fake_interrupt_after(int entries);	/* Ctrl+C after that many */
 void fake_interrupt_sleeps(int n);	/* Ctrl+C in the nth pause */
 uint64_t fake_slept(void);		/* ms spent in plat_sleep_ms */
+const char *fake_sleeps(void);		/* each pause: "100 200 400" */
 void fake_holder(const char *dir, const char *name, unsigned long pid,
     const char *app, const char *service);
 int fake_holder_calls(void);
 void fake_pending(const char *path);	/* PendingFileRenameOperations */
 int fake_is_pending(const char *path);
 void fake_reboot_fail(enum pst st);
+void fake_reg_write_fail(enum pst st);	/* plat_reg_set and _delete */
 const char *fake_events(void);		/* "type id text\n" per event */
 int fake_event_installed(void);
 void fake_event_fail(enum pst st);
