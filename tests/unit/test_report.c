@@ -392,6 +392,45 @@ test_log_write_fails_once_said(void **state)
 }
 
 static void
+test_exit_status_when_stdout_fails(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_out_fail(1);
+	assert_int_equal(fake_run("-d", "--log", "C:\\m.log", "--eventlog",
+	    NULL), EXIT_FAILED);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_contains(fake_err(), "cannot write to standard output");
+	/* the log and the event give the status the run exits with */
+	assert_contains(fake_log(), "] finished  exit status 2\n");
+	assert_string_equal(fake_events(), "2 1002 1 .mmp file in 1 directory: "
+	    "1 deleted, 0 locked, 0 read-only, 0 skipped, 0 errors; exit "
+	    "status 2\n");
+}
+
+static void
+test_exit_status_when_only_the_last_flush_fails(void **state)
+{
+	const char *e;
+
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_flush_fail(1);	/* every write taken, the flush fails */
+	assert_int_equal(fake_run("-d", "--log", "C:\\m.log", "--eventlog",
+	    NULL), EXIT_FAILED);
+	e = strstr(fake_err(), "cannot write to standard output");
+	assert_non_null(e);
+	assert_null(strstr(e + 1, "cannot write to standard output"));
+	assert_contains(fake_log(), "] finished  exit status 2\n");
+	assert_contains(fake_events(), "; exit status 2\n");
+	fake_flush_fail(0);
+	assert_int_equal(fake_run("--version", NULL), EXIT_CLEAN);
+	fake_flush_fail(1);
+	assert_int_equal(fake_run("--version", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot write to standard output");
+}
+
+static void
 test_json_exit_status_when_log_fails(void **state)
 {
 	(void)state;
@@ -510,6 +549,8 @@ main(void)
 		T(test_log_directory_error),
 		T(test_log_cannot_open_cleanup_runs),
 		T(test_log_write_fails_once_said),
+		T(test_exit_status_when_stdout_fails),
+		T(test_exit_status_when_only_the_last_flush_fails),
 		T(test_json_exit_status_when_log_fails),
 		T(test_log_leaves_out_young),
 		T(test_quiet_still_shows_problems),
