@@ -723,6 +723,8 @@ enum pst
 plat_reg_set(enum regview v, const char *key, const char *name,
     const char *value)
 {
+	if (w.reg_write_fail != PST_OK)
+		return w.reg_write_fail;
 	fake_reg_value(v, key, name, value, 1);
 	return PST_OK;
 }

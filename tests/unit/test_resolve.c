@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -109,6 +110,21 @@ test_normalise_refuses(void **state)
 	norm_bad("\\\\?\\Volume{1234}\\x", "does not scan");
 	norm_bad("\\\\?\\C:/x", "does not scan");
 	norm_bad("1:\\x", "relative");
+}
+
+static void
+test_normalise_refuses_every_control_byte(void **state)
+{
+	char in[32];
+
+	(void)state;
+	for (int c = 0x01; c < 0x20; c++) {
+		snprintf(in, sizeof(in), "C:\\a%cb\\mmp", c);
+		norm_bad(in, "a character that Windows does not allow");
+		snprintf(in, sizeof(in), "\\\\srv%c\\share", c);
+		norm_bad(in, "a character that Windows does not allow");
+	}
+	norm_ok("C:\\a\x7f" "b", "C:\\a\x7f" "b");	/* DEL is allowed */
 }
 
 static void
@@ -340,8 +356,24 @@ test_registry_unreadable(void **state)
 	fake_reg_fail(VIEW_64, PST_DENIED);
 	fake_file("C:\\WINDOWS", "w.mmp", 0);
 	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
-	assert_contains(fake_err(), "cannot read registry value");
+	assert_contains(fake_err(), "cannot read registry value 'HKLM\\Software"
+	    "\\Microsoft\\Windows Messaging Subsystem\\ProfileDirectory' "
+	    "(64-bit view): access denied");
 	assert_true(fake_exists("C:\\WINDOWS", "w.mmp"));
+}
+
+static void
+test_registry_read_error(void **state)
+{
+	(void)state;
+	fake_reg_fail(VIEW_32, PST_IO);
+	fake_file("C:\\WINDOWS", "w.mmp", 0);
+	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "cannot read registry value 'HKLM\\Software"
+	    "\\Microsoft\\Windows Messaging Subsystem\\ProfileDirectory' "
+	    "(32-bit view): fake I/O error 1117");
+	assert_true(fake_exists("C:\\WINDOWS", "w.mmp"));
+	assert_int_equal(fake_opens("C:\\WINDOWS", "w.mmp"), 0);
 }
 
 static void
@@ -383,6 +415,7 @@ main(void)
 		T(test_normalise_accepts),
 		T(test_normalise_long_path),
 		T(test_normalise_refuses),
+		T(test_normalise_refuses_every_control_byte),
 		T(test_expand),
 		T(test_value_absent_uses_windows_dir),
 		T(test_value_64),
@@ -400,6 +433,7 @@ main(void)
 		T(test_empty_value_is_absent_with_warning),
 		T(test_bad_64_good_32_scans_32_exit_3),
 		T(test_registry_unreadable),
+		T(test_registry_read_error),
 		T(test_dir_option_replaces_registry),
 		T(test_dir_drive_root_not_recursive),
 #undef T

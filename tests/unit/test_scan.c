@@ -228,6 +228,44 @@ test_readonly_left_alone(void **state)
 	fake_file(D, "r.mmp", PLAT_A_READONLY);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
 	assert_true(fake_exists(D, "r.mmp"));
+	/* the core decides: no delete is even asked of the backend */
+	assert_int_equal(fake_deletes(D, "r.mmp"), 0);
+	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (");
+}
+
+static void
+test_readonly_reported_in_report_mode(void **state)
+{
+	(void)state;
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	fake_file(D, "a.mmp", 0);
+	assert_int_equal(fake_run(NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_int_equal(fake_deletes(D, "r.mmp"), 0);
+	assert_int_equal(fake_opens(D, "r.mmp"), 1);	/* probed, for a lock */
+	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (read-only "
+	    "attribute; --force deletes it)\n");
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\a.mmp\n");
+	assert_contains(fake_out(), "1 unlocked, 0 locked, 1 read-only, "
+	    "0 skipped, 0 errors\n");
+	/* --force in report mode: a read-only file it would delete */
+	assert_int_equal(fake_run("--force", NULL), EXIT_CLEAN);
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\r.mmp\n");
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_int_equal(fake_deletes(D, "r.mmp"), 0);
+}
+
+static void
+test_readonly_set_after_listing(void **state)
+{
+	(void)state;
+	/*
+	 * Listed without the attribute, read-only by the time it is
+	 * deleted: the backend refuses (plat.h), and the core says so.
+	 */
+	fake_file(D, "r.mmp", 0);
+	fake_fail(D, "r.mmp", PST_READONLY);
+	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
 	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (");
 }
 
@@ -435,6 +473,8 @@ main(void)
 		T(test_no_pause_without_locked_files),
 		T(test_locked_file_probed_twice_only),
 		T(test_readonly_left_alone),
+		T(test_readonly_reported_in_report_mode),
+		T(test_readonly_set_after_listing),
 		T(test_readonly_locked_says_locked),
 		T(test_readonly_force_deletes),
 		T(test_hidden_system_are_ordinary),
