@@ -150,19 +150,19 @@ def compile_cmd(kind, src, out):
 UNITS = []
 
 
-def link_cmds(objdir_override):
-    """(name, command) for every test binary, using objdir_override's
-    objects for the mutated file."""
+def link_cmds(objdir_override, kinds=("host", "fuzz")):
+    """(name, command) for every test binary of those kinds, using
+    objdir_override's objects for the mutated file."""
     def o(kind, src):
         return objdir_override.get((kind, src)) or obj(kind, src)
     cmds = []
-    for t in UNITS:
+    for t in UNITS if "host" in kinds else []:
         src = "tests/unit/%s.c" % t
         out = os.path.join(TREE, "bin", t)
         cmds.append((out, HOSTCC + HOSTCFLAGS + ["-o", out, o("host", src),
                     o("host", "tests/unit/fake.c")] +
                     [o("host", s) for s in CORE] + HOSTLIBS))
-    for f in FUZZERS:
+    for f in FUZZERS if "fuzz" in kinds else []:
         src = "tests/fuzz/fuzz_%s.c" % f
         out = os.path.join(TREE, "bin", "fuzz_" + f)
         cmds.append((out, CLANG + FUZZCFLAGS + ["-o", out, o("fuzz", src),
@@ -212,14 +212,20 @@ def prepare():
         raise Bad("the fast suite fails on the unmutated tree (%s)" % why)
 
 
-def fast_suite():
+KILLER = {}	# file -> the test that killed its last mutant: tried first
+
+
+def fast_suite(kinds=("host", "fuzz"), first=None):
     """None when every test passes, else what failed first."""
-    for t in UNITS:
+    units = UNITS if "host" in kinds else []
+    if first in units:
+        units = [first] + [t for t in units if t != first]
+    for t in units:
         rc, out = run([os.path.join(TREE, "bin", t)],
                       timeout=TEST_TIMEOUT)
         if rc != 0:
             return t if rc != "timeout" else t + ", timed out"
-    for f in FUZZERS:
+    for f in FUZZERS if "fuzz" in kinds else []:
         rc, out = run([os.path.join(TREE, "bin", "fuzz_" + f), "-runs=0",
                        "tests/fuzz/" + f], timeout=TEST_TIMEOUT)
         if rc != 0:
@@ -241,24 +247,31 @@ def apply(m):
 
 
 def fast(m):
-    """('killed', by) / ('SURVIVED', '') / ('broken', compiler output)."""
+    """('killed', by) / ('SURVIVED', '') / ('broken', compiler output).
+    The unit tests first; the fuzzers are built only for a survivor."""
     src = m["file"]
-    over, cmds = {}, []
-    if src in CORE:
-        for k in ("host", "fuzz"):
-            out = os.path.join(TREE, "obj", "mut", "%s-%s.o" % (k, m["id"]))
-            over[(k, src)] = out
-            cmds.append((k, compile_cmd(k, src, out)))
-    bad = parallel(cmds)
-    if bad:
-        return "broken", bad[1]
-    bad = parallel(link_cmds(over))
-    if bad:
-        return "broken", bad[1]
-    for o in over.values():
-        os.unlink(o)
-    why = fast_suite()
-    return ("killed", why) if why else ("SURVIVED", "")
+    over = {}
+    try:
+        for kinds in (("host",), ("fuzz",)):
+            cmds = []
+            if src in CORE:
+                k = kinds[0]
+                out = os.path.join(TREE, "obj", "mut", "%s-%s.o" %
+                                   (k, m["id"]))
+                over[(k, src)] = out
+                cmds.append((k, compile_cmd(k, src, out)))
+            bad = parallel(cmds) or parallel(link_cmds(over, kinds))
+            if bad:
+                return "broken", bad[1]
+            why = fast_suite(kinds, KILLER.get(src))
+            if why:
+                KILLER[src] = why.split(",")[0]
+                return "killed", why
+        return "SURVIVED", ""
+    finally:
+        for o in over.values():
+            if os.path.exists(o):
+                os.unlink(o)
 
 
 def e2e(m):

@@ -64,7 +64,7 @@ static struct {
 	int nenv;
 	char windir[256];
 	struct sbuf out, err, log;
-	int out_fail, flush_fail;
+	int out_fail, flush_fail, flushes;
 	enum pst reg_write_fail;
 	struct sbuf sleeps;
 	size_t open_dirs;
@@ -383,9 +383,9 @@ fake_out_fail(int fail)
 }
 
 void
-fake_flush_fail(int fail)
+fake_flush_fail(int from)
 {
-	w.flush_fail = fail;
+	w.flush_fail = from;
 }
 
 const char *
@@ -429,6 +429,7 @@ fake_run(const char *arg, ...)
 
 	sb_free(&w.out);
 	sb_free(&w.err);
+	w.flushes = 0;
 	argv[argc++] = "mmpclean";
 	va_start(ap, arg);
 	for (; arg != NULL; arg = va_arg(ap, const char *))
@@ -709,6 +710,8 @@ plat_eventlog_uninstall(void)
 {
 	if (!w.event_installed)
 		return PST_ABSENT;
+	if (w.event_fail != PST_OK)
+		return w.event_fail;
 	w.event_installed = 0;
 	return PST_OK;
 }
@@ -800,8 +803,11 @@ plat_write(enum plat_stream s, const char *utf8, size_t len)
 enum pst
 plat_flush(enum plat_stream s)
 {
-	return s == OUT_STDOUT && (w.out_fail || w.flush_fail) ? PST_IO :
-	    PST_OK;
+	if (s != OUT_STDOUT)
+		return PST_OK;
+	w.flushes++;
+	return w.out_fail || (w.flush_fail > 0 && w.flushes >= w.flush_fail) ?
+	    PST_IO : PST_OK;
 }
 
 int

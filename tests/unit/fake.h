@@ -37,7 +37,8 @@ size_t fake_peak_entries(void);
 const char *fake_out(void);
 const char *fake_err(void);
 void fake_out_fail(int fail);	/* every write to stdout, and its flush */
-void fake_flush_fail(int fail);	/* only flushing stdout */
+/* Flushing stdout fails from the nth flush of a run on (0: never). */
+void fake_flush_fail(int from);
 
 /* The --log file: its text, and failures to open or to write it. */
 const char *fake_log(void);

@@ -224,6 +224,19 @@ test_eventlog_install_fails(void **state)
 }
 
 static void
+test_eventlog_uninstall_fails(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--install-eventlog", NULL), EXIT_CLEAN);
+	fake_event_fail(PST_DENIED);
+	assert_int_equal(fake_run("--uninstall-eventlog", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot remove the event source "
+	    "'mmpclean': access denied");
+	assert_true(fake_event_installed());
+	assert_string_equal(fake_out(), "");
+}
+
+static void
 test_unconfigure(void **state)
 {
 	(void)state;
@@ -369,6 +382,7 @@ main(void)
 		T(test_configure_registry_write_fails),
 		T(test_unconfigure_registry_write_fails),
 		T(test_eventlog_install_fails),
+		T(test_eventlog_uninstall_fails),
 		T(test_unconfigure),
 		T(test_eventlog_install_uninstall),
 		T(test_eventlog_one_event_per_run),

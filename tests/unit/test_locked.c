@@ -125,6 +125,33 @@ test_interrupt_stops_cleanly(void **state)
 }
 
 static void
+test_wait_not_with_where(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--where", "--wait", "5", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--where lists directories only; "
+	    "--holders, --wait and --eventlog do not apply");
+	assert_string_equal(fake_out(), "");
+}
+
+static void
+test_interrupt_skips_later_directories(void **state)
+{
+	(void)state;
+	fake_file("C:\\a", "a.mmp", 0);
+	fake_file("C:\\a", "b.mmp", 0);
+	fake_file("C:\\b", "c.mmp", 0);
+	fake_interrupt_after(1);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", "--dir", "C:\\b",
+	    NULL), EXIT_FAILED);
+	assert_false(fake_exists("C:\\a", "a.mmp"));
+	assert_true(fake_exists("C:\\a", "b.mmp"));
+	assert_true(fake_exists("C:\\b", "c.mmp"));
+	assert_int_equal(fake_opens("C:\\b", "c.mmp"), 0);
+	assert_contains(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
+}
+
+static void
 test_interrupt_during_wait(void **state)
 {
 	(void)state;
@@ -293,7 +320,9 @@ main(void)
 		T(test_wait_not_given_two_looks),
 		T(test_wait_bad_values),
 		T(test_interrupt_stops_cleanly),
+		T(test_interrupt_skips_later_directories),
 		T(test_interrupt_during_wait),
+		T(test_wait_not_with_where),
 		T(test_reboot_with_holders),
 		T(test_holders_named_one_session),
 		T(test_holders_split_per_file),

@@ -415,7 +415,7 @@ test_exit_status_when_only_the_last_flush_fails(void **state)
 
 	(void)state;
 	fake_file(D, "a.mmp", 0);
-	fake_flush_fail(1);	/* every write taken, the flush fails */
+	fake_flush_fail(1);	/* every write taken, every flush fails */
 	assert_int_equal(fake_run("-d", "--log", "C:\\m.log", "--eventlog",
 	    NULL), EXIT_FAILED);
 	e = strstr(fake_err(), "cannot write to standard output");
@@ -428,6 +428,18 @@ test_exit_status_when_only_the_last_flush_fails(void **state)
 	fake_flush_fail(1);
 	assert_int_equal(fake_run("--version", NULL), EXIT_FAILED);
 	assert_contains(fake_err(), "cannot write to standard output");
+}
+
+static void
+test_exit_status_when_the_summary_cannot_be_written(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_flush_fail(2);	/* the report so far flushed, not its end */
+	assert_int_equal(fake_run("-d", "--format", "json", "--log",
+	    "C:\\m.log", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot write to standard output");
+	assert_contains(fake_log(), "] finished  exit status 2\n");
 }
 
 static void
@@ -551,6 +563,7 @@ main(void)
 		T(test_log_write_fails_once_said),
 		T(test_exit_status_when_stdout_fails),
 		T(test_exit_status_when_only_the_last_flush_fails),
+		T(test_exit_status_when_the_summary_cannot_be_written),
 		T(test_json_exit_status_when_log_fails),
 		T(test_log_leaves_out_young),
 		T(test_quiet_still_shows_problems),

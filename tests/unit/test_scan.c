@@ -270,6 +270,26 @@ test_readonly_set_after_listing(void **state)
 }
 
 static void
+test_exit_status_highest_wins(void **state)
+{
+	(void)state;
+	/* a directory missing (3) beats read-only (2) and locked (1) */
+	fake_file("C:\\a", "r.mmp", PLAT_A_READONLY);
+	fake_file("C:\\a", "l.mmp", 0);
+	fake_lock("C:\\a", "l.mmp", -1);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", "--dir", "C:\\gone",
+	    NULL), EXIT_NODIR);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\gone", "--dir", "C:\\a",
+	    NULL), EXIT_NODIR);
+	/* read-only (2) beats locked (1) */
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", NULL), EXIT_FAILED);
+	fake_file("C:\\b", "l.mmp", 0);
+	fake_lock("C:\\b", "l.mmp", -1);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\b", "--dir", "C:\\gone",
+	    NULL), EXIT_NODIR);
+}
+
+static void
 test_readonly_locked_says_locked(void **state)
 {
 	(void)state;
@@ -472,6 +492,7 @@ main(void)
 		T(test_second_look_at_once_when_alone),
 		T(test_no_pause_without_locked_files),
 		T(test_locked_file_probed_twice_only),
+		T(test_exit_status_highest_wins),
 		T(test_readonly_left_alone),
 		T(test_readonly_reported_in_report_mode),
 		T(test_readonly_set_after_listing),
