@@ -242,7 +242,7 @@ fake_env(const char *name, const char *value)
 void
 fake_windir(const char *path)
 {
-	strcpy(w.windir, path);
+	snprintf(w.windir, sizeof(w.windir), "%s", path ? path : "");
 }
 
 static struct fdir *
@@ -482,6 +482,8 @@ plat_getenv(const char *name, char **value)
 enum pst
 plat_windows_dir(char **path)
 {
+	if (w.windir[0] == '\0')
+		return PST_IO;
 	*path = xstrdup(w.windir);
 	return PST_OK;
 }

@@ -14,7 +14,7 @@ void fake_reg(enum regview view, const char *data, int expand);
 void fake_reg_type(enum regview view, unsigned long type);
 void fake_reg_fail(enum regview view, enum pst st);
 void fake_env(const char *name, const char *value);
-void fake_windir(const char *path);
+void fake_windir(const char *path);	/* NULL: cannot be found */
 
 /* Directories; `alias` makes a second path for the same directory. */
 void fake_dir(const char *path);

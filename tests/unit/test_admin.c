@@ -323,6 +323,16 @@ test_webtemp_default_location(void **state)
 }
 
 static void
+test_webtemp_under_a_drive_root(void **state)
+{
+	(void)state;
+	fake_reg_value(VIEW_64, EXKEY, "Services", "d:/", 1);
+	assert_int_equal(fake_run("--where", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_out(), "D:\\Webtemp  (Exchange Webtemp)\n"
+	    "C:\\WINDOWS  (Windows directory)\n");
+}
+
+static void
 test_webtemp_missing_is_not_an_error(void **state)
 {
 	(void)state;
@@ -389,6 +399,7 @@ main(void)
 		T(test_eventlog_failure_exit_2),
 		T(test_webtemp_from_exchange_key),
 		T(test_webtemp_default_location),
+		T(test_webtemp_under_a_drive_root),
 		T(test_webtemp_missing_is_not_an_error),
 		T(test_webtemp_configured_and_missing_is_an_error),
 		T(test_webtemp_bad_value),

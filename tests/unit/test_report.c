@@ -538,6 +538,24 @@ test_progress_only_on_console_stderr(void **state)
 	assert_string_equal(fake_err(), "");
 }
 
+static void
+test_progress_cleared_before_messages(void **state)
+{
+	const char *line = "\r1 files seen, 1 deleted, 0 locked";
+	char want[256];
+
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_console(0, 1);
+	assert_int_equal(fake_run("-d", "--dir", D, "--dir", "C:\\gone", NULL),
+	    EXIT_NODIR);
+	/* the line drawn, then overwritten with spaces, then the message */
+	snprintf(want, sizeof(want), "%s\r%*s\rmmpclean: cannot open "
+	    "directory 'C:\\gone' (--dir): no such directory\n", line,
+	    (int)strlen(line) - 1, "");
+	assert_string_equal(fake_err(), want);
+}
+
 int
 main(void)
 {
@@ -569,6 +587,7 @@ main(void)
 		T(test_quiet_still_shows_problems),
 		T(test_log_path_must_be_full),
 		T(test_progress_only_on_console_stderr),
+		T(test_progress_cleared_before_messages),
 #undef T
 	};
 

@@ -377,6 +377,21 @@ test_registry_read_error(void **state)
 }
 
 static void
+test_windows_dir_unknown(void **state)
+{
+	(void)state;
+	fake_reset();
+	fake_windir(NULL);
+	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "cannot find the Windows directory: "
+	    "fake I/O error 1117");
+	/* with the value set, the Windows directory is not needed */
+	fake_reg(VIEW_64, D, 0);
+	fake_dir(D);
+	assert_int_equal(fake_run("-d", NULL), EXIT_CLEAN);
+}
+
+static void
 test_dir_option_replaces_registry(void **state)
 {
 	(void)state;
@@ -434,6 +449,7 @@ main(void)
 		T(test_bad_64_good_32_scans_32_exit_3),
 		T(test_registry_unreadable),
 		T(test_registry_read_error),
+		T(test_windows_dir_unknown),
 		T(test_dir_option_replaces_registry),
 		T(test_dir_drive_root_not_recursive),
 #undef T
