@@ -13,6 +13,8 @@
 struct ffile {
 	char name[256];
 	unsigned attrs;
+	unsigned listed;	/* what the listing says, when set_listed */
+	int set_listed;
 	int locked;
 	enum pst fail;
 	int vanish, deleted, opens;
@@ -333,6 +335,13 @@ fake_fail(const char *dir, const char *name, enum pst st)
 }
 
 void
+fake_listed_attrs(const char *dir, const char *name, unsigned attrs)
+{
+	find_file(dir, name)->listed = attrs;
+	find_file(dir, name)->set_listed = 1;
+}
+
+void
 fake_vanish(const char *dir, const char *name)
 {
 	find_file(dir, name)->vanish = 1;
@@ -501,8 +510,11 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		d = &w.d[d->alias_of];
 	*dp = calloc(1, sizeof(**dp));
 	(*dp)->d = d;
-	id->volume = 7;
-	id->file = (uint64_t)(d - w.d);
+	/* one volume per drive letter, file numbers counted per volume */
+	id->volume = (unsigned char)d->path[0];
+	id->file = 0;
+	for (struct fdir *o = w.d; o < d; o++)
+		id->file += o->alias_of < 0 && o->path[0] == d->path[0];
 	w.open_dirs++;
 	return PST_OK;
 }
@@ -523,7 +535,7 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 		if (f->deleted)
 			continue;
 		e->name = f->name;
-		e->attrs = f->attrs;
+		e->attrs = f->set_listed ? f->listed : f->attrs;
 		e->size = 100;
 		e->mtime = f->mtime;
 		return PST_OK;

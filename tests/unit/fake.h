@@ -28,6 +28,8 @@ void fake_file(const char *dir, const char *name, unsigned attrs);
 void fake_lock(const char *dir, const char *name, int locked);
 void fake_fail(const char *dir, const char *name, enum pst st);
 void fake_vanish(const char *dir, const char *name);
+/* The attributes the listing reports, when not the file's own (a race). */
+void fake_listed_attrs(const char *dir, const char *name, unsigned attrs);
 int fake_exists(const char *dir, const char *name);
 int fake_opens(const char *dir, const char *name);
 int fake_deletes(const char *dir, const char *name);	/* ACT_DELETE calls */

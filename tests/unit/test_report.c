@@ -235,6 +235,30 @@ test_time_every_month_and_leap_day(void **state)
 }
 
 static void
+expect_display(const char *name, const char *want)
+{
+	struct sbuf b = { 0 };
+
+	sb_add_display(&b, name);
+	assert_string_equal(b.s ? b.s : "", want);
+	sb_free(&b);
+}
+
+static void
+test_display_escapes(void **state)
+{
+	(void)state;
+	expect_display("plain \xd0\x9f\xf0\x9f\x98\x80.mmp",
+	    "plain \xd0\x9f\xf0\x9f\x98\x80.mmp");
+	expect_display("a\x01\x1f\x7f" "b", "a\\x01\\x1F\\x7Fb");
+	expect_display("s\xed\xa0\x80\xed\xbf\xbf", "s\\uD800\\uDFFF");
+	expect_display("o\xe0\x80\xaf", "o\\xE0\\x80\\xAF");	/* overlong / */
+	expect_display("c\xc3(", "c\\xC3(");	/* no continuation byte */
+	expect_display("h\xf4\x90\x80\x80", "h\\xF4\\x90\\x80\\x80");
+	expect_display("\xff\xfe", "\\xFF\\xFE");
+}
+
+static void
 test_older_than_bad_values(void **state)
 {
 	(void)state;
@@ -564,6 +588,7 @@ main(void)
 		T(test_parse_age),
 		T(test_older_than_keeps_young),
 		T(test_older_than_zero_keeps_future),
+		T(test_display_escapes),
 		T(test_older_than_bad_values),
 		T(test_csv),
 		T(test_csv_quote_without_comma),

@@ -263,10 +263,25 @@ test_readonly_set_after_listing(void **state)
 	 * Listed without the attribute, read-only by the time it is
 	 * deleted: the backend refuses (plat.h), and the core says so.
 	 */
-	fake_file(D, "r.mmp", 0);
-	fake_fail(D, "r.mmp", PST_READONLY);
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	fake_listed_attrs(D, "r.mmp", 0);
 	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_int_equal(fake_deletes(D, "r.mmp"), 1);
 	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (");
+}
+
+static void
+test_same_file_number_other_volume(void **state)
+{
+	(void)state;
+	/* C:\a and D:\b: the same file number, on two volumes */
+	fake_file("C:\\a", "a.mmp", 0);
+	fake_file("D:\\b", "b.mmp", 0);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", "--dir", "D:\\b",
+	    NULL), EXIT_CLEAN);
+	assert_false(fake_exists("C:\\a", "a.mmp"));
+	assert_false(fake_exists("D:\\b", "b.mmp"));
 }
 
 static void
@@ -496,6 +511,7 @@ main(void)
 		T(test_readonly_left_alone),
 		T(test_readonly_reported_in_report_mode),
 		T(test_readonly_set_after_listing),
+		T(test_same_file_number_other_volume),
 		T(test_readonly_locked_says_locked),
 		T(test_readonly_force_deletes),
 		T(test_hidden_system_are_ordinary),
