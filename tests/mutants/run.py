@@ -4,8 +4,8 @@ of the tree, one at a time, and run the fast suite (the unit tests with
 ASan/UBSan and the fuzz corpora) against it; with MUTATE_E2E=1 also the e2e
 binary a mutant names, against the mutated mmpclean.exe.
 
-The scratch copy is build/mutate/tree, refreshed from the working tree on
-every run.  Every object file is built once from the unmutated sources
+The scratch copy is build/mutate/tree (or $MUTATE_DIR/tree), refreshed
+from the working tree on every run.  Every object file is built once from the unmutated sources
 (build/mutate/tree/obj); a mutant recompiles only the file it changes and
 relinks.  The compilers and flags come from the Makefile, through the
 environment (M_HOSTCC, M_HOSTCFLAGS, ...).
@@ -24,10 +24,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 CAT = os.path.join(ROOT, "tests", "mutants")
-SCRATCH = os.path.join(ROOT, "build", "mutate")
-TREE = os.path.join(SCRATCH, "tree")
+# MUTATE_DIR: another scratch directory, for two runs at once
+SCRATCH = os.environ.get("MUTATE_DIR") or os.path.join(ROOT, "build",
+                                                        "mutate")
+TREE = os.path.join(os.path.abspath(SCRATCH), "tree")
 COPY = ["src", "tests/unit", "tests/fuzz", "man", ".ci", "Makefile"]
-TEST_TIMEOUT = 60	# seconds for one unit binary or corpus replay
+TEST_TIMEOUT = 30	# seconds for one unit binary or corpus replay
 E2E_TIMEOUT = 900
 JOBS = 2
 
