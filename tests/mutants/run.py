@@ -290,8 +290,12 @@ def e2e(m):
     if rc == "timeout":
         return "killed", m["e2e"] + ", timed out"
     if rc != 0:
-        failed = [l.split("]", 1)[1].strip() for l in out.split("\n")
-                  if l.startswith("[  FAILED  ]") and "test(s)" not in l]
+        failed = []
+        for l in out.split("\n"):
+            t = l.split("]", 1)[1].strip() if "]" in l else ""
+            if l.startswith("[  FAILED  ]") and "test(s)" not in l and \
+                    t not in failed:
+                failed.append(t)
         return "killed", "%s: %s" % (m["e2e"], ", ".join(failed[:3]))
     return "SURVIVED", ""
 
