@@ -105,7 +105,10 @@ test_wait_bad_values(void **state)
 	assert_int_equal(fake_run("--wait", "5s", NULL), EXIT_USAGE);
 	assert_contains(fake_err(), "--wait '5s' must be a whole number");
 	assert_int_equal(fake_run("--wait", "86401", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--wait '86401' is too long (at most "
+	    "86400, a day)");
 	assert_int_equal(fake_run("--wait", "", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--wait '' must be a number of seconds");
 }
 
 static void
