@@ -91,8 +91,9 @@ test_normalise_refuses(void **state)
 	norm_bad("/mmp", "relative to the current drive");
 	norm_bad("\"C:\\mmp\"", "quoted");
 	norm_bad("\"C:\\mmp", "quoted");
-	norm_bad(" C:\\mmp", "space");
-	norm_bad("C:\\mmp ", "space");
+	norm_bad(" C:\\mmp", "begins or ends with a space");
+	norm_bad("C:\\mmp ", "begins or ends with a space");
+	norm_bad("C:\\mmp\t", "begins or ends with a space");
 	norm_bad("C:\\a\\..\\b", "'..'");
 	norm_bad("C:\\a\\.\\b", "'.'");
 	norm_bad("C:\\a.\\b", "dot or space");
@@ -109,6 +110,7 @@ test_normalise_refuses(void **state)
 	norm_ok("\\\\.srv\\s", "\\\\.srv\\s");
 	norm_bad("\\\\?\\Volume{1234}\\x", "does not scan");
 	norm_bad("\\\\?\\C:/x", "does not scan");
+	norm_bad("\\\\?\\1:\\x", "does not scan");
 	norm_bad("1:\\x", "relative");
 }
 
