@@ -275,12 +275,12 @@ static void
 test_same_file_number_other_volume(void **state)
 {
 	(void)state;
-	/* C:\a and D:\b: the same file number, on two volumes */
-	fake_file("C:\\a", "a.mmp", 0);
+	/* C:\mmp and D:\b: the same file number, on two volumes */
+	fake_file(D, "a.mmp", 0);
 	fake_file("D:\\b", "b.mmp", 0);
-	assert_int_equal(fake_run("-d", "--dir", "C:\\a", "--dir", "D:\\b",
-	    NULL), EXIT_CLEAN);
-	assert_false(fake_exists("C:\\a", "a.mmp"));
+	assert_int_equal(fake_run("-d", "--dir", D, "--dir", "D:\\b", NULL),
+	    EXIT_CLEAN);
+	assert_false(fake_exists(D, "a.mmp"));
 	assert_false(fake_exists("D:\\b", "b.mmp"));
 }
 
