@@ -276,8 +276,12 @@ def fast(m):
                 os.unlink(o)
 
 
-def e2e(m):
-    """Builds the mutated exe in the scratch tree and runs the e2e binary."""
+E2E_BASE = {}	# e2e binary -> the tests that fail on the unmutated exe
+
+
+def e2e_run(binary):
+    """Builds the scratch tree's exe and runs an e2e binary against it:
+    None (built, passed), 'broken' output, or the failed tests."""
     rc, out = run(["make", "-s", "VERSION=" + os.environ.get("M_VERSION",
                    "0.1.0"), "build/mmpclean.exe"], timeout=E2E_TIMEOUT)
     if rc != 0:
@@ -285,18 +289,30 @@ def e2e(m):
     env = dict(os.environ)
     env["MMPCLEAN_EXE"] = os.path.join(TREE, "build", "mmpclean.exe")
     env["WINEPREFIX"] = os.path.join(ROOT, "build", "wineprefix")
-    rc, out = run([os.path.join(ROOT, "build", m["e2e"])], cwd=ROOT,
+    rc, out = run([os.path.join(ROOT, "build", binary)], cwd=ROOT,
                   timeout=E2E_TIMEOUT, env=env)
     if rc == "timeout":
-        return "killed", m["e2e"] + ", timed out"
-    if rc != 0:
-        failed = []
-        for l in out.split("\n"):
-            t = l.split("]", 1)[1].strip() if "]" in l else ""
-            if l.startswith("[  FAILED  ]") and "test(s)" not in l and \
-                    t not in failed:
-                failed.append(t)
-        return "killed", "%s: %s" % (m["e2e"], ", ".join(failed[:3]))
+        return "failed", ["timed out"]
+    failed = []
+    for l in out.split("\n"):
+        t = l.split("]", 1)[1].strip() if "]" in l else ""
+        if l.startswith("[  FAILED  ]") and "test(s)" not in l and \
+                t not in failed:
+            failed.append(t)
+    if rc != 0 and not failed:
+        failed = ["exit status %s" % rc]
+    return ("failed", failed) if rc != 0 else (None, [])
+
+
+def e2e(m):
+    """The mutant's e2e binary against the mutated exe.  Only tests that
+    pass on the unmutated exe count."""
+    res, what = e2e_run(m["e2e"])
+    if res == "broken":
+        return "broken", what
+    new = [t for t in what if t not in E2E_BASE.get(m["e2e"], [])]
+    if new:
+        return "killed", "%s: %s" % (m["e2e"], ", ".join(new[:3]))
     return "SURVIVED", ""
 
 
@@ -330,6 +346,16 @@ def main():
     except Bad as e:
         print("mutate: %s" % e, file=sys.stderr)
         return 2
+    for b in sorted({m["e2e"] for m in mutants if E2E and m["e2e"]}):
+        res, what = e2e_run(b)
+        if res == "broken":
+            print("mutate: the unmutated exe does not build:\n%s" % what,
+                  file=sys.stderr)
+            return 2
+        E2E_BASE[b] = what
+        print("mutate: %s on the unmutated exe: %s" % (
+            b, "passes" if not what else "fails " + ", ".join(what) +
+            " (not counted as kills)"), flush=True)
     print("mutate: %d mutants; the fast suite is %s, %s" % (
         len(mutants), " ".join(UNITS),
         " ".join("fuzz_" + f for f in FUZZERS)))
