@@ -6,6 +6,8 @@
 #   make check    every test (installs what it needs)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmark (never part of check)
+#   make mutate   mutation testing: the fast suite against each mutant of
+#                 tests/mutants/ (MUTANTS=id,file,...; MUTATE_E2E=1)
 
 # The version: HEAD's tag (without a leading v) when it has one, else this.
 VERSION	:= 0.1.0
@@ -76,7 +78,7 @@ RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
-	dist dist-check FORCE
+	dist dist-check mutate FORCE
 
 all: $(B)/mmpclean.exe
 
@@ -151,11 +153,13 @@ $(B)/x86:
 # decides what the backend's rules decide with the same rules.c.
 FAKE_SRC := tests/unit/fake.c src/win32/rules.c
 $(B)/unit/%: tests/unit/%.c $(FAKE_SRC) tests/unit/fake.h src/win32/rules.h $(CORE_SRC) $(CORE_HDR) | $(B)
+	@mkdir -p $(B)/unit
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< $(FAKE_SRC) $(CORE_SRC) $(HOSTLIBS)
 
 # The backend's decisions that need no Windows header, natively and alone.
 $(B)/unit/test_rules: tests/unit/test_rules.c src/win32/rules.c \
 		      src/win32/rules.h src/plat.h | $(B)
+	@mkdir -p $(B)/unit
 	$(HOSTCC) $(HOSTCFLAGS) -Isrc/win32 -o $@ tests/unit/test_rules.c \
 	    src/win32/rules.c $(HOSTLIBS)
 
@@ -257,6 +261,21 @@ dist-check: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe
 
 clean:
 	rm -rf $(B)
+
+# ---- mutation testing: never part of check ----
+# Each mutant of tests/mutants/*.mut applied alone to a copy of the tree in
+# build/mutate/; the compilers and flags are these, passed on.
+MUTANTS	?=
+mutate: export M_HOSTCC := $(HOSTCC)
+mutate: export M_HOSTCFLAGS := $(HOSTCFLAGS)
+mutate: export M_HOSTLIBS := $(HOSTLIBS)
+mutate: export M_CLANG := $(CLANG)
+mutate: export M_FUZZCFLAGS := $(FUZZCFLAGS)
+mutate: export M_CORE_SRC := $(CORE_SRC) src/win32/rules.c
+mutate: export M_FUZZERS := $(FUZZERS)
+mutate: export M_VERSION := $(VERSION)
+mutate:
+	python3 tests/mutants/run.py $(MUTANTS)
 
 # ---- benchmark: never part of check ----
 # make bench [BENCH_N="1000 20000 100000"] [BENCH_REPS=N]

@@ -99,9 +99,13 @@ mmpclean_main(int argc, char **argv)
 	if (r.total.readonly + r.total.skipped + r.total.errors > 0 ||
 	    r.interrupted)
 		ret = max(ret, EXIT_FAILED);
+	/*
+	 * Standard output is buffered: flushed here, a report that cannot be
+	 * written counts in the status the event gives, as in the log's.
+	 */
+	ret = max(ret, out_flush());
 	if (o.eventlog)
 		ret = max(ret, report_event(&r, ret));
-	ret = max(ret, out_failed());
 	rep_end(&r, ret);
 	candlist_free(&cl);
 	free(r.seen);

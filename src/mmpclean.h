@@ -141,6 +141,7 @@ void out_err(const char *text);
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int out_failed(void);	/* EXIT_FAILED once the report or log failed */
+int out_flush(void);	/* flushes the report; then as out_failed */
 int out_finish(void);	/* closes; EXIT_FAILED if an output failed */
 
 /* text.c: a growable string, and names made fit for printing. */

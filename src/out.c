@@ -381,6 +381,9 @@ rep_end(const struct run *r, int status)
 		break;
 	}
 	put(OUT_STDOUT, &b);
+	/* the log's status counts a report that failed only now */
+	if (out_flush() > status)
+		status = EXIT_FAILED;
 	if (!st.o->where) {
 		sb_printf(&line, "finished  exit status %d\n", status);
 		put_log(&line);
@@ -466,15 +469,22 @@ out_failed(void)
 }
 
 int
-out_finish(void)
+out_flush(void)
 {
-	int failed;
-
 	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
 		st.stdout_failed = 1;
 		warnmsg("cannot write to standard output: %s",
 		    plat_lasterror());
 	}
+	return out_failed();
+}
+
+int
+out_finish(void)
+{
+	int failed;
+
+	out_flush();
 	plat_flush(OUT_STDERR);
 	if (st.log != NULL)
 		plat_log_close(st.log);

@@ -14,10 +14,13 @@
 struct ffile {
 	char name[256];
 	unsigned attrs;
+	unsigned listed;	/* what the listing says, when set_listed */
+	int set_listed;
 	int locked;
 	enum pst lockst;	/* what a lock answers: PST_LOCKED by default */
 	enum pst fail;
 	int vanish, deleted, opens;
+	int deletes;		/* plat_file calls with ACT_DELETE */
 	int64_t mtime;
 };
 struct fdir {
@@ -68,7 +71,9 @@ static struct {
 	int nenv;
 	char windir[256];
 	struct sbuf out, err, log;
-	int out_fail;
+	int out_fail, flush_fail, flushes;
+	enum pst reg_write_fail;
+	struct sbuf sleeps;
 	size_t open_dirs;
 	enum pst log_open;
 	int log_write_fail, log_open_now;
@@ -97,6 +102,7 @@ fake_reset(void)
 	sb_free(&w.out);
 	sb_free(&w.err);
 	sb_free(&w.log);
+	sb_free(&w.sleeps);
 	memset(&w, 0, sizeof(w));
 	strcpy(w.windir, "C:\\WINDOWS");
 	strcpy(w.host, "WEB1");
@@ -190,6 +196,8 @@ const char *fake_grants(void) { return w.grants.s ? w.grants.s : ""; }
 void fake_grant_fail(enum pst st) { w.grant_fail = st; }
 void fake_mkdir_fail(enum pst st) { w.mkdir_fail = st; }
 void fake_reboot_fail(enum pst st) { w.reboot_fail = st; }
+void fake_reg_write_fail(enum pst st) { w.reg_write_fail = st; }
+const char *fake_sleeps(void) { return w.sleeps.s ? w.sleeps.s : ""; }
 
 void
 fake_account(const char *name)
@@ -232,11 +240,15 @@ fake_pending(const char *path)
 	snprintf(w.pending[w.npending++], sizeof(w.pending[0]), "%s", path);
 }
 
+/*
+ * Exact: how Windows matches the entries of PendingFileRenameOperations is
+ * the backend's business (win32), not something the core can get wrong.
+ */
 int
 fake_is_pending(const char *path)
 {
 	for (int i = 0; i < w.npending; i++)
-		if (ascii_casecmp(w.pending[i], path) == 0)
+		if (strcmp(w.pending[i], path) == 0)
 			return 1;
 	return 0;
 }
@@ -252,7 +264,7 @@ fake_env(const char *name, const char *value)
 void
 fake_windir(const char *path)
 {
-	strcpy(w.windir, path);
+	snprintf(w.windir, sizeof(w.windir), "%s", path ? path : "");
 }
 
 static struct fdir *
@@ -363,6 +375,13 @@ fake_fail(const char *dir, const char *name, enum pst st)
 }
 
 void
+fake_listed_attrs(const char *dir, const char *name, unsigned attrs)
+{
+	find_file(dir, name)->listed = attrs;
+	find_file(dir, name)->set_listed = 1;
+}
+
+void
 fake_vanish(const char *dir, const char *name)
 {
 	find_file(dir, name)->vanish = 1;
@@ -380,6 +399,12 @@ int
 fake_opens(const char *dir, const char *name)
 {
 	return find_file(dir, name)->opens;
+}
+
+int
+fake_deletes(const char *dir, const char *name)
+{
+	return find_file(dir, name)->deletes;
 }
 
 size_t
@@ -404,6 +429,12 @@ void
 fake_out_fail(int fail)
 {
 	w.out_fail = fail;
+}
+
+void
+fake_flush_fail(int from)
+{
+	w.flush_fail = from;
 }
 
 const char *
@@ -447,6 +478,7 @@ fake_run(const char *arg, ...)
 
 	sb_free(&w.out);
 	sb_free(&w.err);
+	w.flushes = 0;
 	argv[argc++] = "mmpclean";
 	va_start(ap, arg);
 	for (; arg != NULL; arg = va_arg(ap, const char *))
@@ -540,6 +572,8 @@ plat_getenv(const char *name, char **value)
 enum pst
 plat_windows_dir(char **path)
 {
+	if (w.windir[0] == '\0')
+		return PST_IO;
 	*path = xstrdup(w.windir);
 	return PST_OK;
 }
@@ -560,8 +594,12 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	if (d->has_id)
 		*id = d->id;
 	else {
-		id->volume = 7;
-		id->file[0] = (uint64_t)(d - w.d) + 1;
+		/* one volume per drive letter, file numbers counted per volume */
+		id->volume = (unsigned char)d->path[0];
+		id->file[0] = 1;
+		for (struct fdir *o = w.d; o < d; o++)
+			id->file[0] += o->alias_of < 0 &&
+			    o->path[0] == d->path[0];
 		id->file[1] = 0;
 	}
 	w.open_dirs++;
@@ -584,7 +622,7 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 		if (f->deleted)
 			continue;
 		e->name = f->name;
-		e->attrs = f->attrs;
+		e->attrs = f->set_listed ? f->listed : f->attrs;
 		e->size = 100;
 		e->mtime = f->mtime;
 		return PST_OK;
@@ -625,6 +663,8 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 	if (f->fail != PST_OK)
 		return f->fail;
 	if (act == ACT_DELETE) {
+		f->deletes++;
+		/* as plat.h says of the backend: Windows refuses, unless FORCE */
 		if ((f->attrs & PLAT_A_READONLY) && !(flags & PLAT_F_FORCE))
 			return PST_READONLY;
 		f->deleted = 1;
@@ -782,6 +822,8 @@ plat_eventlog_uninstall(void)
 {
 	if (!w.event_installed)
 		return PST_ABSENT;
+	if (w.event_fail != PST_OK)
+		return w.event_fail;
 	w.event_installed = 0;
 	return PST_OK;
 }
@@ -796,6 +838,8 @@ enum pst
 plat_reg_set(enum regview v, const char *key, const char *name,
     const char *value)
 {
+	if (w.reg_write_fail != PST_OK)
+		return w.reg_write_fail;
 	fake_reg_value(v, key, name, value, 1);
 	return PST_OK;
 }
@@ -805,6 +849,8 @@ plat_reg_delete(enum regview v, const char *key, const char *name)
 {
 	struct freg *r = reg_find(v, key, name, 0);
 
+	if (w.reg_write_fail != PST_OK)
+		return w.reg_write_fail;
 	if (r == NULL || r->data == NULL)
 		return PST_ABSENT;
 	free(r->data);
@@ -852,6 +898,7 @@ plat_sleep_ms(unsigned ms)
 {
 	w.ms += ms;
 	w.slept += ms;
+	sb_printf(&w.sleeps, "%s%u", w.sleeps.len ? " " : "", ms);
 	if (w.interrupt_sleeps > 0 && --w.interrupt_sleeps == 0)
 		w.entries_listed = -1000000;	/* Ctrl+C while asleep */
 }
@@ -868,7 +915,11 @@ plat_write(enum plat_stream s, const char *utf8, size_t len)
 enum pst
 plat_flush(enum plat_stream s)
 {
-	return s == OUT_STDOUT && w.out_fail ? PST_IO : PST_OK;
+	if (s != OUT_STDOUT)
+		return PST_OK;
+	w.flushes++;
+	return w.out_fail || (w.flush_fail > 0 && w.flushes >= w.flush_fail) ?
+	    PST_IO : PST_OK;
 }
 
 int

@@ -14,7 +14,7 @@ void fake_reg(enum regview view, const char *data, int expand);
 void fake_reg_type(enum regview view, unsigned long type);
 void fake_reg_fail(enum regview view, enum pst st);
 void fake_env(const char *name, const char *value);
-void fake_windir(const char *path);
+void fake_windir(const char *path);	/* NULL: cannot be found */
 
 /* Directories; `alias` makes a second path for the same directory. */
 void fake_dir(const char *path);
@@ -34,14 +34,19 @@ void fake_lock_as(const char *dir, const char *name, int locked,
     enum pst st);
 void fake_fail(const char *dir, const char *name, enum pst st);
 void fake_vanish(const char *dir, const char *name);
+/* The attributes the listing reports, when not the file's own (a race). */
+void fake_listed_attrs(const char *dir, const char *name, unsigned attrs);
 int fake_exists(const char *dir, const char *name);
 int fake_opens(const char *dir, const char *name);
+int fake_deletes(const char *dir, const char *name);	/* ACT_DELETE calls */
 size_t fake_peak_entries(void);
 
 /* Output captured; a stream can be made to fail. */
 const char *fake_out(void);
 const char *fake_err(void);
-void fake_out_fail(int fail);
+void fake_out_fail(int fail);	/* every write to stdout, and its flush */
+/* Flushing stdout fails from the nth flush of a run on (0: never). */
+void fake_flush_fail(int from);
 
 /* The --log file: its text, and failures to open or to write it. */
 const char *fake_log(void);
@@ -59,6 +64,7 @@ void fake_admin(int admin);		/* on by default */
 void fake_interrupt_after(int entries);	/* Ctrl+C after that many */
 void fake_interrupt_sleeps(int n);	/* Ctrl+C in the nth pause */
 uint64_t fake_slept(void);		/* ms spent in plat_sleep_ms */
+const char *fake_sleeps(void);		/* each pause: "100 200 400" */
 void fake_holder(const char *dir, const char *name, unsigned long pid,
     const char *app, const char *service);
 int fake_holder_calls(void);
@@ -69,6 +75,7 @@ int fake_is_pending(const char *path);
 void fake_reboot_fail(enum pst st);
 /* A drive letter: a network drive, and what QueryDosDevice says it is. */
 void fake_drive(char letter, int remote, const char *target);
+void fake_reg_write_fail(enum pst st);	/* plat_reg_set and _delete */
 const char *fake_events(void);		/* "type id text\n" per event */
 int fake_event_installed(void);
 void fake_event_fail(enum pst st);

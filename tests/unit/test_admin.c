@@ -158,6 +158,85 @@ test_configure_mkdir_fails(void **state)
 }
 
 static void
+test_configure_grant_empty_refused(void **state)
+{
+	(void)state;
+	fake_account("");	/* even were there such an account */
+	assert_int_equal(fake_run("--configure", "D:\\mmp", "--grant", "",
+	    NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--grant needs an account name");
+	assert_string_equal(fake_grants(), "");
+	assert_null(fake_reg_read(VIEW_64, profile_key, profile_value));
+}
+
+static void
+test_configure_grant_unknown_account(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--configure", "D:\\mmp", "--grant",
+	    "nobody", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "--grant 'nobody': no such account");
+	assert_string_equal(fake_grants(), "");
+	assert_null(fake_reg_read(VIEW_64, profile_key, profile_value));
+}
+
+static void
+test_configure_registry_write_fails(void **state)
+{
+	(void)state;
+	fake_reg_write_fail(PST_DENIED);
+	assert_int_equal(fake_run("--configure", "D:\\mmp", NULL),
+	    EXIT_FAILED);
+	assert_contains(fake_err(), "cannot set registry value 'HKLM\\Software"
+	    "\\Microsoft\\Windows Messaging Subsystem\\ProfileDirectory' "
+	    "(64-bit view): access denied");
+	assert_contains(fake_err(), "(32-bit view): access denied");
+	assert_null(strstr(fake_out(), "set HKLM"));
+	assert_null(fake_reg_read(VIEW_64, profile_key, profile_value));
+}
+
+static void
+test_unconfigure_registry_write_fails(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_64, "D:\\mmp", 0);
+	fake_reg_write_fail(PST_DENIED);
+	assert_int_equal(fake_run("--unconfigure", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot remove registry value 'HKLM\\"
+	    "Software\\Microsoft\\Windows Messaging Subsystem\\"
+	    "ProfileDirectory' (64-bit view): access denied");
+	assert_null(strstr(fake_out(), "removed"));
+	assert_null(strstr(fake_out(), "was not set"));
+	assert_string_equal(fake_reg_read(VIEW_64, profile_key, profile_value),
+	    "D:\\mmp");
+}
+
+static void
+test_eventlog_install_fails(void **state)
+{
+	(void)state;
+	fake_event_fail(PST_DENIED);
+	assert_int_equal(fake_run("--install-eventlog", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot register the event source "
+	    "'mmpclean': access denied");
+	assert_false(fake_event_installed());
+	assert_string_equal(fake_out(), "");
+}
+
+static void
+test_eventlog_uninstall_fails(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--install-eventlog", NULL), EXIT_CLEAN);
+	fake_event_fail(PST_DENIED);
+	assert_int_equal(fake_run("--uninstall-eventlog", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot remove the event source "
+	    "'mmpclean': access denied");
+	assert_true(fake_event_installed());
+	assert_string_equal(fake_out(), "");
+}
+
+static void
 test_unconfigure(void **state)
 {
 	(void)state;
@@ -244,6 +323,16 @@ test_webtemp_default_location(void **state)
 }
 
 static void
+test_webtemp_under_a_drive_root(void **state)
+{
+	(void)state;
+	fake_reg_value(VIEW_64, EXKEY, "Services", "d:/", 1);
+	assert_int_equal(fake_run("--where", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_out(), "D:\\Webtemp  (Exchange Webtemp)\n"
+	    "C:\\WINDOWS  (Windows directory)\n");
+}
+
+static void
 test_webtemp_missing_is_not_an_error(void **state)
 {
 	(void)state;
@@ -251,6 +340,19 @@ test_webtemp_missing_is_not_an_error(void **state)
 	assert_int_equal(fake_run(NULL), EXIT_CLEAN);
 	assert_contains(fake_err(), "Exchange's Webtemp directory "
 	    "'D:\\gone\\Webtemp' does not exist; skipped");
+}
+
+static void
+test_webtemp_configured_and_missing_is_an_error(void **state)
+{
+	(void)state;
+	/* ProfileDirectory names Exchange's Webtemp, and it is not there */
+	fake_reg_value(VIEW_64, EXKEY, "Services", "D:\\exchsrvr", 1);
+	fake_reg(VIEW_64, "D:\\exchsrvr\\Webtemp", 0);
+	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "cannot open directory 'D:\\exchsrvr\\"
+	    "Webtemp' named by registry value");
+	assert_null(strstr(fake_err(), "skipped"));
 }
 
 static void
@@ -285,13 +387,21 @@ main(void)
 		T(test_configure_needs_admin),
 		T(test_configure_grant_fails),
 		T(test_configure_mkdir_fails),
+		T(test_configure_grant_empty_refused),
+		T(test_configure_grant_unknown_account),
+		T(test_configure_registry_write_fails),
+		T(test_unconfigure_registry_write_fails),
+		T(test_eventlog_install_fails),
+		T(test_eventlog_uninstall_fails),
 		T(test_unconfigure),
 		T(test_eventlog_install_uninstall),
 		T(test_eventlog_one_event_per_run),
 		T(test_eventlog_failure_exit_2),
 		T(test_webtemp_from_exchange_key),
 		T(test_webtemp_default_location),
+		T(test_webtemp_under_a_drive_root),
 		T(test_webtemp_missing_is_not_an_error),
+		T(test_webtemp_configured_and_missing_is_an_error),
 		T(test_webtemp_bad_value),
 		T(test_no_exchange_key_no_webtemp),
 #undef T

@@ -34,12 +34,56 @@ test_wait_gives_up(void **state)
 	(void)state;
 	fake_file(D, "a.mmp", 0);
 	fake_lock(D, "a.mmp", -1);
-	fake_tick(500);		/* each clock reading half a second on */
+	/* the fake clock moves only while asleep: every pause is seen */
 	assert_int_equal(fake_run("-d", "--wait", "3", NULL), EXIT_LOCKED);
 	assert_true(fake_exists(D, "a.mmp"));
-	/* bounded: a handful of looks in 3 s, not a busy loop */
-	assert_in_range(fake_opens(D, "a.mmp"), 3, 8);
+	/* growing pauses, the last cut short at the deadline */
+	assert_string_equal(fake_sleeps(), "100 200 400 800 1500");
+	/* the first look, the second, one after each pause */
+	assert_int_equal(fake_opens(D, "a.mmp"), 7);
 	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp\n");
+}
+
+static void
+test_wait_backoff_grows_to_two_seconds(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	assert_int_equal(fake_run("-d", "--wait", "10", NULL), EXIT_LOCKED);
+	assert_string_equal(fake_sleeps(),
+	    "100 200 400 800 1600 2000 2000 2000 900");
+	assert_int_equal(fake_slept(), 10000);
+}
+
+static void
+test_wait_one_deadline_for_the_run(void **state)
+{
+	(void)state;
+	fake_file("C:\\a", "a.mmp", 0);
+	fake_lock("C:\\a", "a.mmp", -1);
+	fake_file("C:\\b", "b.mmp", 0);
+	fake_lock("C:\\b", "b.mmp", -1);
+	assert_int_equal(fake_run("-d", "--wait", "3", "--dir", "C:\\a",
+	    "--dir", "C:\\b", NULL), EXIT_LOCKED);
+	/* 3 s in all, spent on the first directory, not 3 s for each */
+	assert_string_equal(fake_sleeps(), "100 200 400 800 1500");
+	assert_int_equal(fake_opens("C:\\b", "b.mmp"), 2);
+	assert_contains(fake_out(), "locked    C:\\b\\b.mmp\n");
+}
+
+static void
+test_wait_a_day(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_lock(D, "a.mmp", -1);
+	assert_int_equal(fake_run("-d", "--wait", "86400", NULL), EXIT_LOCKED);
+	assert_int_equal(fake_slept(), 86400000);
+	/* 100+200+...+1600 = 3100 ms, 43198 pauses of 2 s, one of 900 ms */
+	assert_int_equal(fake_opens(D, "a.mmp"), 2 + 5 + 43198 + 1);
+	assert_non_null(strstr(fake_sleeps(), " 1600 2000 2000 "));
+	assert_non_null(strstr(fake_sleeps(), " 2000 2000 900"));
 }
 
 static void
@@ -61,7 +105,10 @@ test_wait_bad_values(void **state)
 	assert_int_equal(fake_run("--wait", "5s", NULL), EXIT_USAGE);
 	assert_contains(fake_err(), "--wait '5s' must be a whole number");
 	assert_int_equal(fake_run("--wait", "86401", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--wait '86401' is too long (at most "
+	    "86400, a day)");
 	assert_int_equal(fake_run("--wait", "", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--wait '' must be a number of seconds");
 }
 
 static void
@@ -81,6 +128,33 @@ test_interrupt_stops_cleanly(void **state)
 }
 
 static void
+test_wait_not_with_where(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--where", "--wait", "5", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--where lists directories only; "
+	    "--holders, --wait and --eventlog do not apply");
+	assert_string_equal(fake_out(), "");
+}
+
+static void
+test_interrupt_skips_later_directories(void **state)
+{
+	(void)state;
+	fake_file("C:\\a", "a.mmp", 0);
+	fake_file("C:\\a", "b.mmp", 0);
+	fake_file("C:\\b", "c.mmp", 0);
+	fake_interrupt_after(1);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", "--dir", "C:\\b",
+	    NULL), EXIT_FAILED);
+	assert_false(fake_exists("C:\\a", "a.mmp"));
+	assert_true(fake_exists("C:\\a", "b.mmp"));
+	assert_true(fake_exists("C:\\b", "c.mmp"));
+	assert_int_equal(fake_opens("C:\\b", "c.mmp"), 0);
+	assert_contains(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
+}
+
+static void
 test_interrupt_during_wait(void **state)
 {
 	(void)state;
@@ -93,6 +167,7 @@ test_interrupt_during_wait(void **state)
 	assert_contains(fake_err(), "interrupted while waiting");
 	/* first look, second look, one look after the first pause */
 	assert_int_equal(fake_opens(D, "a.mmp"), 3);
+	assert_string_equal(fake_sleeps(), "100 200");
 }
 
 static void
@@ -106,18 +181,6 @@ test_reboot_with_holders(void **state)
 	    EXIT_LOCKED);
 	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp  (deleted at "
 	    "the next boot; w3wp.exe pid 5, service W3SVC)\n");
-}
-
-static void
-test_reboot_pending_any_case(void **state)
-{
-	(void)state;
-	fake_file(D, "a.mmp", 0);
-	fake_lock(D, "a.mmp", -1);
-	fake_pending("c:\\MMP\\A.MMP");
-	fake_reboot_fail(PST_IO);	/* adding it again would fail */
-	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_LOCKED);
-	assert_contains(fake_out(), "scheduled C:\\mmp\\a.mmp");
 }
 
 static void
@@ -361,12 +424,16 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 		T(test_wait_until_released),
 		T(test_wait_gives_up),
+		T(test_wait_backoff_grows_to_two_seconds),
+		T(test_wait_one_deadline_for_the_run),
+		T(test_wait_a_day),
 		T(test_wait_not_given_two_looks),
 		T(test_wait_bad_values),
 		T(test_interrupt_stops_cleanly),
+		T(test_interrupt_skips_later_directories),
 		T(test_interrupt_during_wait),
+		T(test_wait_not_with_where),
 		T(test_reboot_with_holders),
-		T(test_reboot_pending_any_case),
 		T(test_holders_named_one_session),
 		T(test_holders_split_per_file),
 		T(test_holders_split_on_failure),

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -90,8 +91,9 @@ test_normalise_refuses(void **state)
 	norm_bad("/mmp", "relative to the current drive");
 	norm_bad("\"C:\\mmp\"", "quoted");
 	norm_bad("\"C:\\mmp", "quoted");
-	norm_bad(" C:\\mmp", "space");
-	norm_bad("C:\\mmp ", "space");
+	norm_bad(" C:\\mmp", "begins or ends with a space");
+	norm_bad("C:\\mmp ", "begins or ends with a space");
+	norm_bad("C:\\mmp\t", "begins or ends with a space");
 	norm_bad("C:\\a\\..\\b", "'..'");
 	norm_bad("C:\\a\\.\\b", "'.'");
 	norm_bad("C:\\a.\\b", "dot or space");
@@ -108,7 +110,23 @@ test_normalise_refuses(void **state)
 	norm_ok("\\\\.srv\\s", "\\\\.srv\\s");
 	norm_bad("\\\\?\\Volume{1234}\\x", "does not scan");
 	norm_bad("\\\\?\\C:/x", "does not scan");
+	norm_bad("\\\\?\\1:\\x", "does not scan");
 	norm_bad("1:\\x", "relative");
+}
+
+static void
+test_normalise_refuses_every_control_byte(void **state)
+{
+	char in[32];
+
+	(void)state;
+	for (int c = 0x01; c < 0x20; c++) {
+		snprintf(in, sizeof(in), "C:\\a%cb\\mmp", c);
+		norm_bad(in, "a character that Windows does not allow");
+		snprintf(in, sizeof(in), "\\\\srv%c\\share", c);
+		norm_bad(in, "a character that Windows does not allow");
+	}
+	norm_ok("C:\\a\x7f" "b", "C:\\a\x7f" "b");	/* DEL is allowed */
 }
 
 static void
@@ -340,8 +358,39 @@ test_registry_unreadable(void **state)
 	fake_reg_fail(VIEW_64, PST_DENIED);
 	fake_file("C:\\WINDOWS", "w.mmp", 0);
 	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
-	assert_contains(fake_err(), "cannot read registry value");
+	assert_contains(fake_err(), "cannot read registry value 'HKLM\\Software"
+	    "\\Microsoft\\Windows Messaging Subsystem\\ProfileDirectory' "
+	    "(64-bit view): access denied");
 	assert_true(fake_exists("C:\\WINDOWS", "w.mmp"));
+}
+
+static void
+test_registry_read_error(void **state)
+{
+	(void)state;
+	fake_reg_fail(VIEW_32, PST_IO);
+	fake_file("C:\\WINDOWS", "w.mmp", 0);
+	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "cannot read registry value 'HKLM\\Software"
+	    "\\Microsoft\\Windows Messaging Subsystem\\ProfileDirectory' "
+	    "(32-bit view): fake I/O error 1117");
+	assert_true(fake_exists("C:\\WINDOWS", "w.mmp"));
+	assert_int_equal(fake_opens("C:\\WINDOWS", "w.mmp"), 0);
+}
+
+static void
+test_windows_dir_unknown(void **state)
+{
+	(void)state;
+	fake_reset();
+	fake_windir(NULL);
+	assert_int_equal(fake_run("-d", NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "cannot find the Windows directory: "
+	    "fake I/O error 1117");
+	/* with the value set, the Windows directory is not needed */
+	fake_reg(VIEW_64, D, 0);
+	fake_dir(D);
+	assert_int_equal(fake_run("-d", NULL), EXIT_CLEAN);
 }
 
 static void
@@ -383,6 +432,7 @@ main(void)
 		T(test_normalise_accepts),
 		T(test_normalise_long_path),
 		T(test_normalise_refuses),
+		T(test_normalise_refuses_every_control_byte),
 		T(test_expand),
 		T(test_value_absent_uses_windows_dir),
 		T(test_value_64),
@@ -400,6 +450,8 @@ main(void)
 		T(test_empty_value_is_absent_with_warning),
 		T(test_bad_64_good_32_scans_32_exit_3),
 		T(test_registry_unreadable),
+		T(test_registry_read_error),
+		T(test_windows_dir_unknown),
 		T(test_dir_option_replaces_registry),
 		T(test_dir_drive_root_not_recursive),
 #undef T

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "rules.h"
+#include "win32/rules.h"
 
 /* ---- Outcomes and the disposition fallback ---- */
 

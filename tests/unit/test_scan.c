@@ -228,7 +228,80 @@ test_readonly_left_alone(void **state)
 	fake_file(D, "r.mmp", PLAT_A_READONLY);
 	assert_int_equal(fake_run("--delete", NULL), EXIT_FAILED);
 	assert_true(fake_exists(D, "r.mmp"));
+	/* the core decides: no delete is even asked of the backend */
+	assert_int_equal(fake_deletes(D, "r.mmp"), 0);
 	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (");
+}
+
+static void
+test_readonly_reported_in_report_mode(void **state)
+{
+	(void)state;
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	fake_file(D, "a.mmp", 0);
+	assert_int_equal(fake_run(NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_int_equal(fake_deletes(D, "r.mmp"), 0);
+	assert_int_equal(fake_opens(D, "r.mmp"), 1);	/* probed, for a lock */
+	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (read-only "
+	    "attribute; --force deletes it)\n");
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\a.mmp\n");
+	assert_contains(fake_out(), "1 unlocked, 0 locked, 1 read-only, "
+	    "0 skipped, 0 errors\n");
+	/* --force in report mode: a read-only file it would delete */
+	assert_int_equal(fake_run("--force", NULL), EXIT_CLEAN);
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\r.mmp\n");
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_int_equal(fake_deletes(D, "r.mmp"), 0);
+}
+
+static void
+test_readonly_set_after_listing(void **state)
+{
+	(void)state;
+	/*
+	 * Listed without the attribute, read-only by the time it is
+	 * deleted: the backend refuses (plat.h), and the core says so.
+	 */
+	fake_file(D, "r.mmp", PLAT_A_READONLY);
+	fake_listed_attrs(D, "r.mmp", 0);
+	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
+	assert_true(fake_exists(D, "r.mmp"));
+	assert_int_equal(fake_deletes(D, "r.mmp"), 1);
+	assert_contains(fake_out(), "read-only C:\\mmp\\r.mmp  (");
+}
+
+static void
+test_same_file_number_other_volume(void **state)
+{
+	(void)state;
+	/* C:\mmp and D:\b: the same file number, on two volumes */
+	fake_file(D, "a.mmp", 0);
+	fake_file("D:\\b", "b.mmp", 0);
+	assert_int_equal(fake_run("-d", "--dir", D, "--dir", "D:\\b", NULL),
+	    EXIT_CLEAN);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_false(fake_exists("D:\\b", "b.mmp"));
+}
+
+static void
+test_exit_status_highest_wins(void **state)
+{
+	(void)state;
+	/* a directory missing (3) beats read-only (2) and locked (1) */
+	fake_file("C:\\a", "r.mmp", PLAT_A_READONLY);
+	fake_file("C:\\a", "l.mmp", 0);
+	fake_lock("C:\\a", "l.mmp", -1);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", "--dir", "C:\\gone",
+	    NULL), EXIT_NODIR);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\gone", "--dir", "C:\\a",
+	    NULL), EXIT_NODIR);
+	/* read-only (2) beats locked (1) */
+	assert_int_equal(fake_run("-d", "--dir", "C:\\a", NULL), EXIT_FAILED);
+	fake_file("C:\\b", "l.mmp", 0);
+	fake_lock("C:\\b", "l.mmp", -1);
+	assert_int_equal(fake_run("-d", "--dir", "C:\\b", "--dir", "C:\\gone",
+	    NULL), EXIT_NODIR);
 }
 
 static void
@@ -516,7 +589,11 @@ main(void)
 		T(test_second_look_at_once_when_alone),
 		T(test_no_pause_without_locked_files),
 		T(test_locked_file_probed_twice_only),
+		T(test_exit_status_highest_wins),
 		T(test_readonly_left_alone),
+		T(test_readonly_reported_in_report_mode),
+		T(test_readonly_set_after_listing),
+		T(test_same_file_number_other_volume),
 		T(test_readonly_locked_says_locked),
 		T(test_readonly_force_deletes),
 		T(test_hidden_system_are_ordinary),
