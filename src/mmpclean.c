@@ -50,7 +50,7 @@ mmpclean_main(int argc, char **argv)
 	struct candlist cl;
 	struct opts o;
 	struct run r;
-	char err[512];
+	char err[OPTS_ERRMAX];
 	int ret;
 
 	if (opts_parse(&o, argc, argv, err, sizeof(err)) != 0) {

@@ -33,6 +33,25 @@ enum cmd {
 	CMD_SCAN, CMD_CONFIGURE, CMD_UNCONFIGURE, CMD_INSTALL_EVENTLOG,
 	CMD_UNINSTALL_EVENTLOG
 };
+/* Every option: its long name, short letter, value name and whether the
+ * value may be given only once.  NULL-terminated, in --help's order. */
+enum optid {
+	OPT_DELETE = 1, OPT_FORCE, OPT_DIR, OPT_ALL, OPT_WHERE, OPT_OLDER,
+	OPT_FORMAT, OPT_LOG, OPT_EVENTLOG, OPT_HOLDERS, OPT_WAIT, OPT_REBOOT,
+	OPT_CONFIGURE, OPT_GRANT, OPT_UNCONFIGURE, OPT_INSTALL_EVENTLOG,
+	OPT_UNINSTALL_EVENTLOG, OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_MAX
+};
+struct optdef {
+	const char *name;	/* without the leading "--" */
+	char letter;		/* the short option, or 0 */
+	const char *arg;	/* the value's name in --help, or NULL */
+	enum optid id;
+	int once;		/* given twice is an error */
+};
+extern const struct optdef optdefs[];
+/* opts_parse's messages fit this, values shortened with "..." */
+#define OPTS_ERRMAX 512
 struct opts {
 	int delete, force, all, where, quiet, verbose, help, version;
 	int holders, reboot, eventlog;
@@ -47,6 +66,7 @@ struct opts {
 	enum format format;
 	char *log;		/* --log FILE, normalised, or NULL */
 	int log_owned;
+	int clash;		/* two of --configure and friends */
 };
 /* 0, or EXIT_USAGE with a message (no "mmpclean: " prefix) in err. */
 int opts_parse(struct opts *o, int argc, char **argv, char *err,
