@@ -37,14 +37,16 @@ export WINEDLLOVERRIDES ?= mscoree,mshtml=
 CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
 	    src/text.c src/admin.c
 CORE_HDR := src/mmpclean.h src/plat.h
-WIN_SRC	 := src/win32.c
+# The Windows backend, one file per concern (src/win32/w32.h is theirs).
+WIN_SRC	 := $(sort $(wildcard src/win32/*.c))
+WIN_HDR	 := src/win32/w32.h
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
 WINCFLAGS := -std=c11 -O2 $(WARN) -Werror -municode -DUNICODE -D_UNICODE \
 	     -D_WIN32_WINNT=0x0601 -DMMPCLEAN_VERSION='"$(VERSION)"'
 WINLDFLAGS := -static -municode -s -Wl,--no-insert-timestamp
-# advapi32 and RstrtMgr are loaded at run time (win32.c).  gcc links
+# advapi32 and RstrtMgr are loaded at run time (src/win32/dll.c).  gcc links
 # -ladvapi32 by default all the same: dist-check keeps it out of the imports.
 WINLIBS	:= -lntdll
 WINDMC	:= $(CROSS)windmc
@@ -83,15 +85,15 @@ all: $(B)/mmpclean.exe
 RES_X64	:= $(WIN_RES:%=$(B)/%.res.o) $(B)/msg/mmpclean.o
 RES_X86	:= $(WIN_RES:%=$(B)/x86/%.res.o) $(B)/x86/msg.o
 
-$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
-		   $(B)/msg/mmpclean.h $(RES_X64)
-	$(WINCC) $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
+$(B)/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(WIN_HDR) \
+		   $(B)/version $(B)/msg/mmpclean.h $(RES_X64)
+	$(WINCC) $(WINCFLAGS) -Isrc -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
 	    $(RES_X64) $(WINLDFLAGS) $(WINLIBS)
 
 # The 32-bit build, for 32-bit servers: same sources, same flags.
-$(B)/x86/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(B)/version \
-		       $(B)/msg/mmpclean.h $(RES_X86) | $(B)/x86
-	$(X86)gcc $(WINCFLAGS) -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
+$(B)/x86/mmpclean.exe: $(CORE_SRC) $(WIN_SRC) $(CORE_HDR) $(WIN_HDR) \
+		       $(B)/version $(B)/msg/mmpclean.h $(RES_X86) | $(B)/x86
+	$(X86)gcc $(WINCFLAGS) -Isrc -I$(B) -o $@ $(CORE_SRC) $(WIN_SRC) \
 	    $(RES_X86) $(WINLDFLAGS) $(WINLIBS)
 
 $(B)/%.res.o: src/%.rc $(B)/version | $(B)
@@ -102,7 +104,7 @@ $(B)/x86/%.res.o: src/%.rc $(B)/version | $(B)/x86
 
 $(B)/version.res.o $(B)/x86/version.res.o: src/mmpclean.manifest
 
-# windmc writes mmpclean.rc, mmpclean.h (the IDs, for win32.c) and the
+# windmc writes mmpclean.rc, mmpclean.h (the IDs, for src/win32/main.c) and the
 # message binary; -U: the messages in Unicode.
 $(B)/msg/mmpclean.rc: src/mmpclean.mc | $(B)
 	@mkdir -p $(B)/msg

@@ -24,7 +24,7 @@ enum {
 	EVENT_RUN_FAILED = 1002		/* error: files or directories failed */
 };
 
-/* The whole program; argv is UTF-8.  Called by wmain in win32.c. */
+/* The whole program; argv is UTF-8.  Called by wmain in src/win32/main.c. */
 int mmpclean_main(int argc, char **argv);
 
 /* opts.c: the command line, parsed into one struct. */

@@ -2,14 +2,17 @@
  * The platform seam: what mmpclean needs from the operating system, in the
  * job's own words.  The core (everything else in src/) sees UTF-8 strings and
  * the outcomes below, never a Win32 type or error code.  There are two
- * implementations: win32.c for the real program and tests/unit/fake.c for the
- * unit tests.  Win32 errors are converted to these outcomes once, in win32.c.
+ * implementations: src/win32/ for the real program, one file per section
+ * below, and tests/unit/fake.c for the unit tests.  Win32 errors are
+ * converted to these outcomes once, in src/win32/err.c.
  */
 #ifndef PLAT_H
 #define PLAT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- Outcomes: src/win32/err.c ---- */
 
 enum pst {
 	PST_OK = 0,
@@ -32,6 +35,8 @@ enum pst {
 /* Text for the most recent PST_IO (or other failure) with the OS's own code. */
 const char *plat_lasterror(void);
 
+/* ---- Registry: src/win32/reg.c ---- */
+
 /* Registry, under HKEY_LOCAL_MACHINE, read in an explicit view. */
 enum regview { VIEW_64, VIEW_32 };
 struct regval {
@@ -42,11 +47,22 @@ struct regval {
 enum pst plat_reg_get(enum regview view, const char *key, const char *name,
     struct regval *out);
 
+/* For --configure: registry writes under HKLM, in an explicit view. */
+enum pst plat_reg_key_exists(enum regview view, const char *key);
+enum pst plat_reg_set(enum regview view, const char *key, const char *name,
+    const char *value);		/* REG_SZ; creates the key */
+enum pst plat_reg_delete(enum regview view, const char *key,
+    const char *name);		/* PST_ABSENT: it was not there */
+
+/* ---- Environment: src/win32/env.c ---- */
+
 /* Environment variable; *value malloc'd, or PST_ABSENT. */
 enum pst plat_getenv(const char *name, char **value);
 
 /* The system Windows directory, malloc'd. */
 enum pst plat_windows_dir(char **path);
+
+/* ---- Directories: src/win32/dir.c (the run count: src/win32/sync.c) ---- */
 
 /* A directory opened once; its entries are opened relative to it. */
 struct plat_dir;
@@ -79,6 +95,8 @@ void plat_dir_close(struct plat_dir *d);
  */
 int plat_dir_others(struct plat_dir *d);
 
+/* ---- One file, probed and deleted: src/win32/file.c ---- */
+
 /*
  * Open the entry `name` of `d` for DELETE with no sharing, verify that the
  * handle is that entry and a plain file, and with ACT_DELETE delete it
@@ -88,6 +106,8 @@ enum plat_act { ACT_PROBE, ACT_DELETE };
 enum { PLAT_F_FORCE = 1 << 0 };	/* clear read-only on the same handle */
 enum pst plat_file(struct plat_dir *d, const char *name, enum plat_act act,
     unsigned flags);
+
+/* ---- Locked files: src/win32/locks.c ---- */
 
 /*
  * Who holds files open (Restart Manager): the processes that hold any of
@@ -102,9 +122,6 @@ struct plat_holder {
 enum pst plat_holders(struct plat_dir *d, const char *const *names,
     size_t n, struct plat_holder *h, size_t cap, size_t *nh);
 
-/* Administrator rights: an elevated token in the Administrators group. */
-int plat_is_admin(void);
-
 /*
  * Delete at the next boot (MoveFileEx with MOVEFILE_DELAY_UNTIL_REBOOT).
  * plat_reboot_pending says whether the entry is already in
@@ -114,8 +131,18 @@ enum pst plat_reboot_pending(struct plat_dir *d, const char *name,
     int *pending);
 enum pst plat_reboot_delete(struct plat_dir *d, const char *name);
 
-/* True once Ctrl+C or Ctrl+Break was pressed (the handler only notes it). */
-int plat_interrupted(void);
+/* ---- --configure: src/win32/admin.c ---- */
+
+/* Administrator rights: an elevated token in the Administrators group. */
+int plat_is_admin(void);
+/* Creates the directory and its parents; *created says if it was new. */
+enum pst plat_mkdir(const char *path, int *created);
+enum pst plat_account_exists(const char *name);	/* PST_ABSENT: no such */
+enum pst plat_computer_name(char **name);
+/* Adds an inheritable "modify" allow entry for account to path's DACL. */
+enum pst plat_grant_modify(const char *path, const char *account);
+
+/* ---- The event log: src/win32/event.c ---- */
 
 /*
  * The Application event log, source "mmpclean", with the message table
@@ -125,23 +152,7 @@ enum pst plat_event(int type, unsigned id, const char *text);
 enum pst plat_eventlog_install(void);
 enum pst plat_eventlog_uninstall(void);	/* PST_ABSENT: not installed */
 
-/* For --configure: registry writes under HKLM, in an explicit view. */
-enum pst plat_reg_key_exists(enum regview view, const char *key);
-enum pst plat_reg_set(enum regview view, const char *key, const char *name,
-    const char *value);		/* REG_SZ; creates the key */
-enum pst plat_reg_delete(enum regview view, const char *key,
-    const char *name);		/* PST_ABSENT: it was not there */
-/* Creates the directory and its parents; *created says if it was new. */
-enum pst plat_mkdir(const char *path, int *created);
-enum pst plat_account_exists(const char *name);	/* PST_ABSENT: no such */
-enum pst plat_computer_name(char **name);
-/* Adds an inheritable "modify" allow entry for account to path's DACL. */
-enum pst plat_grant_modify(const char *path, const char *account);
-
-/* Clock: wall time for ages, milliseconds for timings. */
-int64_t plat_time(void);
-uint64_t plat_ms(void);
-void plat_sleep_ms(unsigned ms);
+/* ---- Output and the log file: src/win32/io.c ---- */
 
 /*
  * An append-only log: created if missing, never truncated; each write is
@@ -152,12 +163,22 @@ struct plat_log;
 enum pst plat_log_open(const char *path, struct plat_log **lp);
 enum pst plat_log_write(struct plat_log *l, const char *utf8, size_t len);
 void plat_log_close(struct plat_log *l);
-unsigned long plat_pid(void);
 
 /* Output.  A console gets UTF-16 (WriteConsoleW), anything else UTF-8. */
 enum plat_stream { OUT_STDOUT, OUT_STDERR };
 enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);
 enum pst plat_flush(enum plat_stream s);
 int plat_isconsole(enum plat_stream s);
+
+/* ---- The process: src/win32/main.c ---- */
+
+/* True once Ctrl+C or Ctrl+Break was pressed (the handler only notes it). */
+int plat_interrupted(void);
+
+/* Clock: wall time for ages, milliseconds for timings. */
+int64_t plat_time(void);
+uint64_t plat_ms(void);
+void plat_sleep_ms(unsigned ms);
+unsigned long plat_pid(void);
 
 #endif

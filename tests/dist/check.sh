@@ -21,9 +21,9 @@ WINDRES=${WINDRES:-x86_64-w64-mingw32-windres}
 # some runs need is loaded at run time from the system directory instead.
 ALLOWED_DLLS="kernel32.dll msvcrt.dll ntdll.dll"
 
-# Loaded at run time (win32.c): imported, advapi32 and sechost cost every
-# run start-up time, and RstrtMgr.dll, not a KnownDLL, would be looked for
-# next to the executable first.  mingw-w64's gcc links advapi32 by default,
+# Loaded at run time (src/win32/dll.c): imported, advapi32 and sechost
+# cost every run start-up time, and RstrtMgr.dll, not a KnownDLL, would be
+# looked for next to the executable first.  mingw-w64's gcc links advapi32 by default,
 # so one direct call would import it again.
 RUNTIME_DLLS="advapi32.dll rstrtmgr.dll"
 
@@ -141,7 +141,7 @@ check_exe() {	# objdump exe format arch-label
 		*" $d "*)
 			fail "$name imports $d ($(grep "^$d!" "$TMP/imports" |
 			    cut -d! -f2 | paste -sd ' ')): call it through" \
-			    "win32.c's table, loaded at run time"
+			    "the tables in src/win32/w32.h, loaded at run time"
 			continue ;;
 		esac
 		case " $ALLOWED_DLLS " in

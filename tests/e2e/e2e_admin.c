@@ -473,7 +473,7 @@ t_holders_one_session_holder_unknown(void **state)
 
 /*
  * advapi32.dll and RstrtMgr.dll are not imported but loaded, from the
- * system directory, by the runs that need them (win32.c).  A DLL override
+ * system directory, by the runs that need them (src/win32/dll.c).  A DLL override
  * takes Wine's away to show it: with either missing, mmpclean still
  * starts, which it could not if it imported them.
  */
