@@ -129,6 +129,10 @@ $(B)/version: FORCE | $(B)
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
 
+# Runs a command as DETACHED_PROCESS with no standard handles (e2e_unattended).
+$(B)/detach.exe: tests/helpers/detach.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
+
 $(B)/winprobe.exe: tests/helpers/winprobe.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -ladvapi32
 
@@ -192,7 +196,7 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe \
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
 	    $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
 	    $(B)/e2e_unattended $(B)/e2e_hostile
 	$(B)/e2e

@@ -99,10 +99,16 @@ mmpclean_main(int argc, char **argv)
 	if (r.total.readonly + r.total.skipped + r.total.errors > 0 ||
 	    r.interrupted)
 		ret = max(ret, EXIT_FAILED);
+	/*
+	 * The report's end, flushed: a closed or full output is known before
+	 * the event and the log's last line say what the status is.  (The
+	 * JSON's exit_status cannot know of an event that fails after it.)
+	 */
+	rep_end(&r, max(ret, out_failed()));
+	ret = max(ret, out_failed());
 	if (o.eventlog)
 		ret = max(ret, report_event(&r, ret));
-	ret = max(ret, out_failed());
-	rep_end(&r, ret);
+	rep_end_log(ret);
 	candlist_free(&cl);
 	free(r.seen);
 	opts_free(&o);

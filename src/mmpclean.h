@@ -149,12 +149,14 @@ void rep_file(const struct cand *c, const char *status,
 void rep_dir_end(const struct cand *c, const char *error,
     const struct counts *n);
 void rep_progress(const struct counts *n, unsigned long seen);
-void rep_end(const struct run *r, int status);
+void rep_end(const struct run *r, int status);	/* flushed */
+void rep_end_log(int status);
 char *rep_summary_text(const struct run *r, int status);
 void out_text(const char *text);
 void out_err(const char *text);
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int out_log_is(struct plat_dir *d, const char *name);	/* our --log */
 int out_failed(void);	/* EXIT_FAILED once the report or log failed */
 int out_finish(void);	/* closes; EXIT_FAILED if an output failed */
 

@@ -38,7 +38,21 @@ put(enum plat_stream s, const struct sbuf *b)
 	}
 	if (s == OUT_STDOUT && st.stdout_failed)
 		return;
+	/* no standard handle is a failure only when there is text for it */
+	if (b->len == 0)
+		return;
 	if (plat_write(s, b->s, b->len) != PST_OK && s == OUT_STDOUT) {
+		st.stdout_failed = 1;
+		warnmsg("cannot write to standard output: %s",
+		    plat_lasterror());
+	}
+}
+
+/* What is buffered goes out now: a full or closed output shows here. */
+static void
+stdout_flush(void)
+{
+	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
 		st.stdout_failed = 1;
 		warnmsg("cannot write to standard output: %s",
 		    plat_lasterror());
@@ -322,7 +336,7 @@ void
 rep_end(const struct run *r, int status)
 {
 	const struct counts *total = &r->total;
-	struct sbuf b = { 0 }, line = { 0 };
+	struct sbuf b = { 0 };
 
 	progress_clear();
 	switch (st.o->format) {
@@ -365,11 +379,23 @@ rep_end(const struct run *r, int status)
 		break;
 	}
 	put(OUT_STDOUT, &b);
-	if (!st.o->where) {
-		sb_printf(&line, "finished  exit status %d\n", status);
-		put_log(&line);
-	}
+	stdout_flush();		/* before the event and the log's last line */
 	sb_free(&b);
+}
+
+/*
+ * The log's last line, after the report's end was flushed and the event
+ * sent, so that it carries the status the process returns.
+ */
+void
+rep_end_log(int status)
+{
+	struct sbuf line = { 0 };
+
+	if (st.o == NULL || st.o->where)
+		return;
+	sb_printf(&line, "finished  exit status %d\n", status);
+	put_log(&line);
 	sb_free(&line);
 }
 
@@ -443,6 +469,13 @@ warnmsg(const char *fmt, ...)
 	sb_free(&b);
 }
 
+/* The entry `name` of d is this run's own --log file. */
+int
+out_log_is(struct plat_dir *d, const char *name)
+{
+	return st.log != NULL && plat_log_is(st.log, d, name);
+}
+
 int
 out_failed(void)
 {
@@ -454,11 +487,7 @@ out_finish(void)
 {
 	int failed;
 
-	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
-		st.stdout_failed = 1;
-		warnmsg("cannot write to standard output: %s",
-		    plat_lasterror());
-	}
+	stdout_flush();
 	plat_flush(OUT_STDERR);
 	if (st.log != NULL)
 		plat_log_close(st.log);

@@ -163,6 +163,12 @@ struct plat_log;
 enum pst plat_log_open(const char *path, struct plat_log **lp);
 enum pst plat_log_write(struct plat_log *l, const char *utf8, size_t len);
 void plat_log_close(struct plat_log *l);
+/*
+ * Whether the entry `name` of d is the very file l appends to (by file
+ * identity, whatever path named it): a --log file among the *.mmp files
+ * of a scanned directory is mmpclean's own, and held by it.
+ */
+int plat_log_is(struct plat_log *l, struct plat_dir *d, const char *name);
 
 /* Output.  A console gets UTF-16 (WriteConsoleW), anything else UTF-8. */
 enum plat_stream { OUT_STDOUT, OUT_STDERR };

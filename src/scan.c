@@ -171,6 +171,11 @@ outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 		    0);
 		break;
 	case PST_LOCKED:
+		/* held by this very run: not a problem, nothing to wait for */
+		if (!last && out_log_is(s->d, e->name)) {
+			note(s, e->name, "is this run's --log file; left alone");
+			break;
+		}
 		if (!last && defer(s, e))
 			break;
 		s->n.locked++;

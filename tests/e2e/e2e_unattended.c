@@ -1256,6 +1256,117 @@ t_closed_stdout_exit2(void **state)
 	expect_gone(U(f, "b.mmp"));
 }
 
+/* The text after the last "finished  exit status " in a log file. */
+static const char *
+log_status(const char *upath)
+{
+	size_t len;
+	char *log = read_raw(upath, &len), *last = NULL, *p;
+	static char got[16];
+
+	for (p = log; p != NULL && (p = strstr(p, "finished  exit status ")) !=
+	    NULL; p++)
+		last = p;
+	fmt(got, sizeof got, "%.1s", last ? last + 22 : "?");
+	free(log);
+	return got;
+}
+
+/*
+ * Standard output closed: the log's last line says the exit status the
+ * process returns (the failure shows only when the buffer goes out).
+ */
+static void
+t_closed_stdout_log_says_2(void **state)
+{
+	struct fx *f = *state;
+	struct run *r = &f->r;
+	struct job j;
+	char ulog[PATH_MAX], wlog[PATH_MAX];
+
+	fmt(ulog, sizeof ulog, "%s/run.log", f->uout);
+	fmt(wlog, sizeof wlog, "%s\\run.log", f->wout);
+	mkfile(U(f, "a.mmp"));
+	mm_start(f, &j, r, "-", (const char *const []){ "--delete", "--dir",
+	    f->wdir, "--log", wlog, NULL });
+	mm_wait(f, &j);
+	expect_exit(r, 2);
+	expect_gone(U(f, "a.mmp"));
+	if (strcmp(log_status(ulog), "2") != 0) {
+		dump(r);
+		fail_msg("the log's last line says exit status %s, the "
+		    "process returned 2", log_status(ulog));
+	}
+}
+
+/*
+ * Started with no standard handles at all (DETACHED_PROCESS, as service
+ * launchers do; tests/helpers/detach.c): a quiet clean run has nothing
+ * to write and exits 0; one with a report to print exits 2.
+ */
+static void
+t_detached_no_handles(void **state)
+{
+	struct fx *f = *state;
+	struct run *r = &f->r;
+	char detach[PATH_MAX], ulog[PATH_MAX], wlog[PATH_MAX], *slash;
+
+	fmt(detach, sizeof detach, "%s", g_holdlock);
+	if ((slash = strrchr(detach, '/')) != NULL)
+		fmt(slash + 1, sizeof detach - (size_t)(slash + 1 - detach),
+		    "detach.exe");
+	fmt(ulog, sizeof ulog, "%s/run.log", f->uout);
+	fmt(wlog, sizeof wlog, "%s\\run.log", f->wout);
+	mkfile(U(f, "a.mmp"));
+	mkfile(U(f, "b.mmp"));
+
+	run_cmd(r, (const char *const []){ "wine", detach, g_exe_win,
+	    "--quiet", "--delete", "--dir", f->wdir, "--log", wlog, NULL },
+	    f->udir, NULL, RUN_MS);
+	expect_exit(r, 0);
+	expect_gone(U(f, "a.mmp"));
+	expect_gone(U(f, "b.mmp"));
+	if (strcmp(log_status(ulog), "0") != 0)
+		fail_msg("the log says exit status %s", log_status(ulog));
+
+	/* something to print and nowhere to print it: exit 2, said in the log */
+	mkfile(U(f, "c.mmp"));
+	run_cmd(r, (const char *const []){ "wine", detach, g_exe_win,
+	    "--dir", f->wdir, "--log", wlog, NULL }, f->udir, NULL, RUN_MS);
+	expect_exit(r, 2);
+	expect_exists(U(f, "c.mmp"));
+	if (strcmp(log_status(ulog), "2") != 0)
+		fail_msg("the log says exit status %s", log_status(ulog));
+}
+
+/*
+ * --log names a *.mmp in the scanned directory: mmpclean's own file, held
+ * by it, is left alone without a "locked", and --wait does not wait for it.
+ */
+static void
+t_own_log_in_scanned_directory(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+
+	mkfile(U(f, "a.mmp"));
+	r = MM(f, "--delete", "--verbose", "--wait", "20", "--dir", f->wdir,
+	    "--log", W(f, "RUN.mmp"));
+	expect_exit(r, 0);
+	expect_gone(U(f, "a.mmp"));
+	expect_exists(U(f, "RUN.mmp"));
+	expect_in(r, err, "RUN.mmp' is this run's --log file; left alone");
+	expect_not_in(r, out, "locked    ");
+	if (r->ms > 15000) {
+		dump(r);
+		fail_msg("took %llu ms: it waited for its own log",
+		    (unsigned long long)r->ms);
+	}
+	if (strcmp(log_status(U(f, "RUN.mmp")), "0") != 0)
+		fail_msg("the log says exit status %s",
+		    log_status(U(f, "RUN.mmp")));
+}
+
 /* A pipe nobody reads (`mmpclean | head` after head exited). */
 static void
 t_broken_pipe_exit2(void **state)
@@ -1312,6 +1423,9 @@ main(void)
 		T(t_log_directory_missing_exit2),
 		T(t_closed_stdout_exit2),
 		T(t_broken_pipe_exit2),
+		T(t_closed_stdout_log_says_2),
+		T(t_detached_no_handles),
+		T(t_own_log_in_scanned_directory),
 	};
 
 	/* E2E_FILTER=t_log*: run only the tests whose names match. */

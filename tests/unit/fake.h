@@ -35,6 +35,7 @@ size_t fake_peak_entries(void);
 /* Output captured; a stream can be made to fail. */
 const char *fake_out(void);
 const char *fake_err(void);
+/* 1: every write to stdout fails; 2: writes are buffered, the flush fails */
 void fake_out_fail(int fail);
 
 /* The --log file: its text, and failures to open or to write it. */
