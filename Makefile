@@ -219,12 +219,13 @@ demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 DIST	:= $(B)/dist/mmpclean-$(VERSION)
 DIST_FILES := x64/mmpclean.exe x86/mmpclean.exe README.txt mmpclean.txt \
-	      LICENSE
+	      report.schema.json LICENSE
 
 dist: $(DIST).zip
 
 $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
-	     man/mmpclean.1 LICENSE .ci/mkzip.py Makefile
+	     man/mmpclean.1 docs/report.schema.json LICENSE .ci/mkzip.py \
+	     Makefile
 	@[ -n "$(SOURCE_DATE_EPOCH)" ] || \
 	    { echo "dist: set SOURCE_DATE_EPOCH (not a git checkout)" >&2; exit 1; }
 	rm -rf $(DIST) $@
@@ -235,6 +236,7 @@ $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
 	mandoc -Tascii man/mmpclean.1 | col -bx | sed 's/\r*$$/\r/' \
 	    >$(DIST)/mmpclean.txt
 	sed 's/\r*$$/\r/' LICENSE >$(DIST)/LICENSE
+	cp docs/report.schema.json $(DIST)/report.schema.json
 	cd $(DIST) && sha256sum $(DIST_FILES) >SHA256SUMS
 	python3 .ci/mkzip.py $@ $(DIST) $(SOURCE_DATE_EPOCH) \
 	    $(DIST_FILES) SHA256SUMS

@@ -91,7 +91,10 @@ mmpclean_main(int argc, char **argv)
 	for (size_t i = 0; i < cl.n && !r.interrupted; i++) {
 		if (o.where)
 			rep_where(&cl.v[i]);
-		else
+		else if (cl.v[i].error != NULL) {
+			rep_dir_failed(&cl.v[i]);
+			r.dir_errors++;
+		} else
 			ret = max(ret, scan_dir(&r, &cl.v[i]));
 	}
 	if (r.total.locked + r.total.scheduled > 0)

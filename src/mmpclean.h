@@ -90,8 +90,10 @@ enum {
 	SRC_WEBTEMP = 1 << 4	/* Exchange's Webtemp, for Outlook Web Access */
 };
 struct cand {
-	char *path;		/* normalised display form */
+	char *path;		/* normalised display form; with error, the
+				   value as found, or NULL */
 	unsigned src;		/* SRC_* bits: every reason it is listed */
+	char *error;		/* could not be resolved: why, or NULL */
 };
 struct candlist {
 	struct cand *v;
@@ -122,6 +124,7 @@ struct run {
 	int64_t now;		/* taken once, at the start */
 	struct counts total;
 	unsigned long dirs;
+	unsigned long dir_errors;	/* not resolved, opened or listed */
 	struct plat_dirid *seen;	/* directories scanned so far */
 	size_t nseen;
 	uint64_t wait_until;	/* --wait: plat_ms() deadline, once set */
@@ -144,6 +147,7 @@ struct run;
 int rep_begin(const struct opts *o, int64_t now);	/* 0, or -1: no log */
 void rep_where(const struct cand *c);
 void rep_dir_begin(const struct cand *c);
+void rep_dir_failed(const struct cand *c);	/* c->error set */
 void rep_file(const struct cand *c, const char *status,
     const struct plat_entry *e, const char *reason, int problem);
 void rep_dir_end(const struct cand *c, const char *error,

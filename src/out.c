@@ -159,10 +159,14 @@ rep_where(const struct cand *c)
 
 	switch (st.o->format) {
 	case FMT_TEXT:
-		sb_add_display(&b, c->path);
-		sb_printf(&b, "  (%s)\n", s);
-		break;
 	case FMT_CSV:
+		if (c->error != NULL)
+			break;		/* said on standard error */
+		if (st.o->format == FMT_TEXT) {
+			sb_add_display(&b, c->path);
+			sb_printf(&b, "  (%s)\n", s);
+			break;
+		}
 		sb_add_csv(&b, c->path);
 		sb_puts(&b, ",");
 		sb_add_csv(&b, s);
@@ -173,6 +177,8 @@ rep_where(const struct cand *c)
 		json_str(&b, "path", c->path);
 		sb_puts(&b, ",");
 		json_str(&b, "source", s);
+		sb_puts(&b, ",");
+		json_str(&b, "error", c->error);
 		sb_puts(&b, "}");
 		break;
 	}
@@ -199,6 +205,16 @@ rep_dir_begin(const struct cand *c)
 	sb_free(&b);
 	free(src);
 	st.nfiles = 0;
+}
+
+/* A directory that could not be resolved: in the report, as a failure. */
+void
+rep_dir_failed(const struct cand *c)
+{
+	struct counts none = { 0 };
+
+	rep_dir_begin(c);
+	rep_dir_end(c, c->error, &none);
 }
 
 void
@@ -282,6 +298,15 @@ counts_rest(struct sbuf *b, const struct counts *n)
 		sb_printf(b, ", %lu scheduled", n->scheduled);
 }
 
+/* After the counts: the directories that could not be scanned, if any. */
+static void
+dir_errors_text(struct sbuf *b, const struct run *r)
+{
+	if (r->dir_errors > 0)
+		sb_printf(b, "; %lu director%s could not be scanned",
+		    r->dir_errors, r->dir_errors == 1 ? "y" : "ies");
+}
+
 void
 rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 {
@@ -294,8 +319,18 @@ rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 		sb_puts(&b, "}");
 		put(OUT_STDOUT, &b);
 	}
+	/* CSV: a row for the directory, its status "error" */
+	if (st.o->format == FMT_CSV && error != NULL) {
+		sb_puts(&b, "error,");
+		sb_add_csv(&b, c->path ? c->path : "");
+		sb_puts(&b, ",,,");
+		sb_add_csv(&b, error);
+		sb_puts(&b, "\n");
+		put(OUT_STDOUT, &b);
+	}
 	if (error != NULL)
-		sb_puts(&line, "error     "), sb_add_display(&line, c->path),
+		sb_puts(&line, "error     "), sb_add_display(&line,
+		    c->path ? c->path : ""),
 		    sb_printf(&line, "  (%s)\n", error);
 	else {
 		sb_puts(&line, "summary   ");
@@ -347,6 +382,7 @@ rep_end(const struct run *r, int status)
 		sb_printf(&b, " in %lu director%s: ", r->dirs,
 		    r->dirs == 1 ? "y" : "ies");
 		counts_rest(&b, total);
+		dir_errors_text(&b, r);
 		sb_puts(&b, "\n");
 		if (r->nservices > 0) {
 			sb_puts(&b, "locked files are held by services:");
@@ -363,11 +399,13 @@ rep_end(const struct run *r, int status)
 			sb_printf(&b, ",\"summary\":{\"files\":%lu,"
 			    "\"directories\":%lu,\"%s\":%lu,\"locked\":%lu,"
 			    "\"read_only\":%lu,\"skipped\":%lu,\"errors\":%lu,"
-			    "\"young\":%lu,\"scheduled\":%lu,\"services\":[",
+			    "\"young\":%lu,\"scheduled\":%lu,"
+			    "\"directory_errors\":%lu,\"services\":[",
 			    counts_files(total), r->dirs,
 			    st.o->delete ? "deleted" : "unlocked", total->done,
 			    total->locked, total->readonly, total->skipped,
-			    total->errors, total->young, total->scheduled);
+			    total->errors, total->young, total->scheduled,
+			    r->dir_errors);
 			for (size_t i = 0; i < r->nservices; i++) {
 				sb_puts(&b, i ? ",\"" : "\"");
 				sb_add_json(&b, r->services[i]);
@@ -409,6 +447,7 @@ rep_summary_text(const struct run *r, int status)
 	sb_printf(&b, " in %lu director%s: ", r->dirs,
 	    r->dirs == 1 ? "y" : "ies");
 	counts_rest(&b, &r->total);
+	dir_errors_text(&b, r);
 	if (r->nservices > 0) {
 		sb_puts(&b, "; held by services:");
 		for (size_t i = 0; i < r->nservices; i++)

@@ -452,7 +452,10 @@ scan_dir(struct run *r, const struct cand *c)
 		if (c->src & (SRC_REG64 | SRC_REG32))
 			sb_printf(&msg, "cannot open directory '%s' named by "
 			    "registry value 'HKLM\\%s\\%s' (%s): %s", c->path,
-			    profile_key, profile_value, src ? src : "", why(st));
+			    profile_key, profile_value, (~c->src & (SRC_REG64 |
+			    SRC_REG32)) == 0 ? "64-bit and 32-bit views" :
+			    view_name[c->src & SRC_REG64 ? VIEW_64 : VIEW_32],
+			    why(st));
 		else
 			sb_printf(&msg, "cannot open directory '%s' (%s): %s",
 			    c->path, src ? src : "", why(st));
@@ -460,6 +463,7 @@ scan_dir(struct run *r, const struct cand *c)
 		rep_dir_end(c, msg.s ? msg.s : "out of memory", &s.n);
 		sb_free(&msg);
 		free(src);
+		r->dir_errors++;	/* not opened */
 		return EXIT_NODIR;
 	}
 	if (s.o->verbose)
@@ -478,6 +482,7 @@ scan_dir(struct run *r, const struct cand *c)
 		sb_printf(&msg, "cannot list directory '%s': %s", c->path,
 		    why(st));
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
+		r->dir_errors++;	/* not listed to the end */
 		ret = EXIT_NODIR;
 	}
 	if (s.nlocked > 0)

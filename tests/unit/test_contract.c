@@ -154,6 +154,121 @@ test_own_log_by_identity(void **state)
 	assert_contains(fake_out(), "1 .mmp file in 1 directory");
 }
 
+/* ---- every report format says what went wrong ---- */
+
+/* A registry value that names no usable directory, in JSON and CSV. */
+static void
+test_bad_value_in_json(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_64, "mmp", 0);
+	assert_int_equal(fake_run("--format", "json", NULL), EXIT_NODIR);
+	assert_contains(fake_out(), "\"directories\":[{\"path\":\"mmp\","
+	    "\"source\":\"registry, 64-bit view\",\"files\":[],\"error\":"
+	    "\"registry value 'HKLM\\\\Software\\\\Microsoft\\\\Windows "
+	    "Messaging Subsystem\\\\ProfileDirectory' (64-bit view) \\\"mmp\\\" "
+	    "is a relative path");
+	assert_contains(fake_out(), "\"directory_errors\":1,");
+	assert_contains(fake_out(), "\"exit_status\":3}\n");
+	assert_contains(fake_err(), "is a relative path");
+}
+
+static void
+test_bad_value_in_csv(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_64, "mmp", 0);
+	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_NODIR);
+	assert_contains(fake_out(), "status,path,size,last_write_utc,reason\n"
+	    "error,mmp,,,\"registry value 'HKLM\\Software\\Microsoft\\Windows "
+	    "Messaging Subsystem\\ProfileDirectory' (64-bit view) \"\"mmp\"\" "
+	    "is a relative path");
+}
+
+/* A value of the wrong type has no path: null in JSON, empty in CSV. */
+static void
+test_wrong_type_value(void **state)
+{
+	(void)state;
+	fake_reg_type(VIEW_32, 4);
+	fake_file(D, "a.mmp", 0);
+	assert_int_equal(fake_run("--format", "json", NULL), EXIT_NODIR);
+	assert_contains(fake_out(), "{\"path\":null,\"source\":\"registry, "
+	    "32-bit view\",\"files\":[],\"error\":\"registry value");
+	assert_contains(fake_out(), "has type REG_DWORD (4)");
+	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_NODIR);
+	assert_contains(fake_out(), "\nerror,,,,registry value 'HKLM");
+	/* the good view is still scanned */
+	assert_contains(fake_out(), "\nunlocked,C:\\mmp\\");
+}
+
+/* A directory that cannot be opened, or listed to the end: a CSV row. */
+static void
+test_directory_errors_in_csv(void **state)
+{
+	(void)state;
+	fake_dir_fail(D, PST_DENIED);
+	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_NODIR);
+	assert_string_equal(fake_out(), "status,path,size,last_write_utc,"
+	    "reason\nerror,C:\\mmp,,,cannot open directory 'C:\\mmp' named by "
+	    "registry value 'HKLM\\Software\\Microsoft\\Windows Messaging "
+	    "Subsystem\\ProfileDirectory' (64-bit view): access denied\n");
+
+	fake_reset();
+	fake_reg(VIEW_64, D, 0);
+	fake_dir(D);
+	fake_file(D, "a.mmp", 0);
+	fake_list_fail(D, PST_IO);
+	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_NODIR);
+	assert_contains(fake_out(), "\nunlocked,C:\\mmp\\a.mmp,");
+	assert_contains(fake_out(), "\nerror,C:\\mmp,,,cannot list directory "
+	    "'C:\\mmp': ");
+}
+
+/* The text summary and the event count the directories that failed. */
+static void
+test_summary_counts_failed_directories(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_64, "mmp", 0);
+	fake_reg(VIEW_32, "C:\\gone", 0);
+	assert_int_equal(fake_run("--eventlog", NULL), EXIT_NODIR);
+	assert_contains(fake_out(), "0 .mmp files in 0 directories: 0 "
+	    "unlocked, 0 locked, 0 read-only, 0 skipped, 0 errors; 2 "
+	    "directories could not be scanned\n");
+	assert_contains(fake_events(), "; 2 directories could not be "
+	    "scanned; exit status 3");
+}
+
+/* --where: JSON says which directory could not be resolved, and why. */
+static void
+test_where_json_error(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_32, "C:\\a\\..\\b", 0);
+	assert_int_equal(fake_run("--where", "--format", "json", NULL),
+	    EXIT_NODIR);
+	assert_contains(fake_out(), "{\"path\":\"C:\\\\mmp\",\"source\":"
+	    "\"registry, 64-bit view\",\"error\":null},{\"path\":\"C:\\\\a\\\\"
+	    "..\\\\b\",\"source\":\"registry, 32-bit view\",\"error\":"
+	    "\"registry value");
+}
+
+/* JSON is ASCII: \u escapes for every other character, pairs above FFFF. */
+static void
+test_json_ascii_only(void **state)
+{
+	(void)state;
+	fake_file(D, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x7f.mmp", 0);
+	assert_int_equal(fake_run("--format", "json", NULL), EXIT_CLEAN);
+	assert_contains(fake_out(), "\"path\":\"C:\\\\mmp\\\\\\u00e9\\u20ac"
+	    "\\ud83d\\ude00\\u007f.mmp\"");
+	for (const char *p = fake_out(); *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			fail_msg("a byte 0x%02X in the JSON: %s",
+			    (unsigned char)*p, fake_out());
+}
+
 int
 main(void)
 {
@@ -167,6 +282,13 @@ main(void)
 		T(test_own_log_left_alone),
 		T(test_own_log_said_in_verbose),
 		T(test_own_log_by_identity),
+		T(test_bad_value_in_json),
+		T(test_bad_value_in_csv),
+		T(test_wrong_type_value),
+		T(test_directory_errors_in_csv),
+		T(test_summary_counts_failed_directories),
+		T(test_where_json_error),
+		T(test_json_ascii_only),
 #undef T
 	};
 

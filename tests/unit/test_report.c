@@ -132,7 +132,7 @@ test_json(void **state)
 	    "\"reason\":null}],\"error\":null}],"
 	    "\"summary\":{\"files\":3,\"directories\":1,\"unlocked\":2,"
 	    "\"locked\":1,\"read_only\":0,\"skipped\":0,\"errors\":0,"
-	    "\"young\":0,\"scheduled\":0,\"services\":[]},"
+	    "\"young\":0,\"scheduled\":0,\"directory_errors\":0,\"services\":[]},"
 	    "\"exit_status\":1}\n");
 }
 
@@ -156,8 +156,8 @@ test_json_where(void **state)
 	    NULL), EXIT_CLEAN);
 	assert_string_equal(fake_out(), "{\"mmpclean\":\"" MMPCLEAN_VERSION
 	    "\",\"directories\":[{\"path\":\"C:\\\\mmp\",\"source\":"
-	    "\"registry, 64-bit view\"},{\"path\":\"C:\\\\WINDOWS\","
-	    "\"source\":\"Windows directory\"}],\"exit_status\":0}\n");
+	    "\"registry, 64-bit view\",\"error\":null},{\"path\":\"C:\\\\WINDOWS\","
+	    "\"source\":\"Windows directory\",\"error\":null}],\"exit_status\":0}\n");
 	assert_int_equal(fake_run("--where", "--format", "csv", NULL),
 	    EXIT_CLEAN);
 	assert_string_equal(fake_out(),
