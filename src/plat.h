@@ -149,7 +149,8 @@ enum pst plat_grant_modify(const char *path, const char *account);
  * compiled into the executable.  type: 0 information, 1 warning, 2 error.
  */
 enum pst plat_event(int type, unsigned id, const char *text);
-enum pst plat_eventlog_install(void);
+/* *existed: the source was registered already (its message file updated) */
+enum pst plat_eventlog_install(int *existed);
 enum pst plat_eventlog_uninstall(void);	/* PST_ABSENT: not installed */
 
 /* ---- Output and the log file: src/win32/io.c ---- */

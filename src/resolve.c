@@ -234,6 +234,37 @@ src_describe(unsigned src)
 	return b.s;
 }
 
+/* The longest path Windows has, in UTF-16 units. */
+#define MAXPATH_UNITS 32767
+
+/* The length of a UTF-8 string in UTF-16 units. */
+static size_t
+utf16_units(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80 ? 1 : 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p >= 0xF0;	/* a surrogate pair */
+	return n;
+}
+
+/* A %NAME% in s, as REG_EXPAND_SZ would expand it: where, and its length. */
+static const char *
+find_variable(const char *s, size_t *len)
+{
+	for (const char *p = strchr(s, '%'); p != NULL; p = strchr(p + 1, '%')) {
+		size_t n = strcspn(p + 1, "%\\/:;\"");
+
+		if (n > 0 && p[1 + n] == '%') {
+			*len = n + 2;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 static int
 cand_add(struct candlist *cl, char *path, unsigned src)
 {
@@ -313,7 +344,8 @@ profile_dir(struct candlist *cl, enum regview view, char **path)
 	const char *vname = view_name[view];
 	struct regval rv = { 0 };
 	char *expanded, *undef;
-	const char *why;
+	const char *why, *var;
+	size_t varlen;
 	int ret = -1;
 
 	*path = NULL;
@@ -345,6 +377,22 @@ profile_dir(struct candlist *cl, enum regview view, char **path)
 		    vname);
 		free(rv.data);
 		return 0;
+	}
+	if (utf16_units(rv.data) > MAXPATH_UNITS) {
+		cand_fail(cl, src, NULL, "registry value 'HKLM\\%s\\%s' (%s) is "
+		    "too long: %lu characters, more than any path (%d)",
+		    profile_key, profile_value, vname,
+		    (unsigned long)utf16_units(rv.data), MAXPATH_UNITS);
+		free(rv.data);
+		return -1;
+	}
+	if (!rv.expand && (var = find_variable(rv.data, &varlen)) != NULL) {
+		cand_fail(cl, src, rv.data, "registry value 'HKLM\\%s\\%s' "
+		    "(%s) \"%s\" is REG_SZ, so %.*s in it is not expanded: only "
+		    "REG_EXPAND_SZ values are", profile_key, profile_value,
+		    vname, rv.data, (int)varlen, var);
+		free(rv.data);
+		return -1;
 	}
 	expanded = rv.data;
 	if (rv.expand) {

@@ -503,7 +503,8 @@ scan_dir(struct run *r, const struct cand *c)
 	sb_free(&msg);
 	add(&r->total, &s.n);
 	if (s.o->verbose)
-		warnmsg("'%s': %lu .mmp files in %lu ms", c->path,
-		    counts_files(&s.n), (unsigned long)(plat_ms() - t0));
+		warnmsg("'%s': %lu .mmp file%s in %lu ms", c->path,
+		    counts_files(&s.n), counts_files(&s.n) == 1 ? "" : "s",
+		    (unsigned long)(plat_ms() - t0));
 	return ret;
 }

@@ -698,8 +698,9 @@ plat_event(int type, unsigned id, const char *text)
 }
 
 enum pst
-plat_eventlog_install(void)
+plat_eventlog_install(int *existed)
 {
+	*existed = w.event_installed;
 	if (w.event_fail != PST_OK)
 		return w.event_fail;
 	w.event_installed = 1;

@@ -269,6 +269,126 @@ test_json_ascii_only(void **state)
 			    (unsigned char)*p, fake_out());
 }
 
+/* ---- wording a careful admin expects ---- */
+
+/* A REG_SZ value holding %windir%: only REG_EXPAND_SZ is expanded. */
+static void
+test_reg_sz_with_variable(void **state)
+{
+	(void)state;
+	fake_reg(VIEW_64, "%windir%\\Temp", 0);
+	assert_int_equal(fake_run(NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "(64-bit view) \"%windir%\\Temp\" is "
+	    "REG_SZ, so %windir% in it is not expanded: only REG_EXPAND_SZ "
+	    "values are\n");
+	/* as REG_EXPAND_SZ it is expanded */
+	fake_reset();
+	fake_env("windir", "C:\\WINDOWS");
+	fake_dir("C:\\WINDOWS\\Temp");
+	fake_reg(VIEW_64, "%windir%\\Temp", 1);
+	assert_int_equal(fake_run("--where", NULL), EXIT_CLEAN);
+	assert_contains(fake_out(), "C:\\WINDOWS\\Temp  (registry, 64-bit "
+	    "view)");
+	/* a lone percent sign is part of a name */
+	fake_reset();
+	fake_reg(VIEW_64, "C:\\100%", 0);
+	assert_int_equal(fake_run("--where", NULL), EXIT_CLEAN);
+}
+
+/* A 40 KB value: "too long", and not 40 KB of message. */
+static void
+test_value_too_long(void **state)
+{
+	static char big[40 * 1024];
+
+	(void)state;
+	memcpy(big, "C:\\", 3);
+	memset(big + 3, 'a', sizeof(big) - 4);
+	fake_reg(VIEW_64, big, 0);
+	assert_int_equal(fake_run("--format", "json", NULL), EXIT_NODIR);
+	assert_contains(fake_err(), "(64-bit view) is too long: 40959 "
+	    "characters, more than any path (32767)\n");
+	assert_true(strlen(fake_err()) < 400);
+	assert_true(strlen(fake_out()) < 1000);
+	assert_contains(fake_out(), "{\"path\":null,\"source\":\"registry, "
+	    "64-bit view\",\"files\":[],\"error\":\"registry value");
+}
+
+/* --verbose's per-directory line: "1 .mmp file", not "1 .mmp files". */
+static void
+test_verbose_one_file(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	assert_int_equal(fake_run("-v", NULL), EXIT_CLEAN);
+	assert_contains(fake_err(), "'C:\\mmp': 1 .mmp file in ");
+	fake_file(D, "b.mmp", 0);
+	assert_int_equal(fake_run("-v", NULL), EXIT_CLEAN);
+	assert_contains(fake_err(), "'C:\\mmp': 2 .mmp files in ");
+}
+
+/* -q with --configure and friends: problems only, as for a scan. */
+static void
+test_admin_commands_quiet(void **state)
+{
+	(void)state;
+	fake_account("IUSR_WEB1");
+	assert_int_equal(fake_run("--configure", "D:\\m", NULL), EXIT_CLEAN);
+	assert_contains(fake_out(), "set HKLM\\");
+	assert_int_equal(fake_run("-q", "--configure", "D:\\m", NULL),
+	    EXIT_CLEAN);
+	assert_string_equal(fake_out(), "");
+	assert_string_equal(fake_err(), "");
+	assert_int_equal(fake_run("-q", "--unconfigure", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_out(), "");
+	fake_grant_fail(PST_DENIED);
+	assert_int_equal(fake_run("-q", "--configure", "D:\\m", NULL),
+	    EXIT_FAILED);
+	assert_string_equal(fake_out(), "");
+	assert_contains(fake_err(), "cannot give 'IUSR_WEB1' modify rights");
+}
+
+/* --install-eventlog run twice says the second time that it was there. */
+static void
+test_install_eventlog_twice(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run("--install-eventlog", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_out(), "registered the event source "
+	    "'mmpclean' in the Application log\n");
+	assert_int_equal(fake_run("--install-eventlog", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_out(), "the event source 'mmpclean' was "
+	    "registered already; its message file is now this executable\n");
+}
+
+/*
+ * Webtemp is scanned whenever Exchange is installed, with or without
+ * --all, and --help, README and the manual say so.
+ */
+static void
+test_webtemp_without_all(void **state)
+{
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	fake_reg_value(VIEW_32, exchange_key, exchange_value, "D:\\EXCH", 1);
+	fake_dir("D:\\EXCH\\Webtemp");
+	assert_int_equal(fake_run("--where", NULL), EXIT_CLEAN);
+	assert_string_equal(fake_out(), "C:\\mmp  (registry, 64-bit view)\n"
+	    "D:\\EXCH\\Webtemp  (Exchange Webtemp)\n");
+	assert_contains(help_text, "Exchange's Webtemp directory (Outlook Web "
+	    "Access), with or without --all");
+	assert_non_null(f = fopen("README.md", "r"));
+	n = 0;
+	while (fgets(buf, sizeof(buf), f) != NULL)
+		n += strstr(buf, "`Services` directory (default `C:\\EXCHSRVR`), "
+		    "with or without `--all`") != NULL;
+	fclose(f);
+	assert_int_equal(n, 1);
+}
+
 int
 main(void)
 {
@@ -289,6 +409,12 @@ main(void)
 		T(test_summary_counts_failed_directories),
 		T(test_where_json_error),
 		T(test_json_ascii_only),
+		T(test_reg_sz_with_variable),
+		T(test_value_too_long),
+		T(test_verbose_one_file),
+		T(test_admin_commands_quiet),
+		T(test_install_eventlog_twice),
+		T(test_webtemp_without_all),
 #undef T
 	};
 
