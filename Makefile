@@ -39,7 +39,7 @@ CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
 CORE_HDR := src/mmpclean.h src/plat.h
 # The Windows backend, one file per concern (src/win32/w32.h is theirs).
 WIN_SRC	 := $(sort $(wildcard src/win32/*.c))
-WIN_HDR	 := src/win32/w32.h
+WIN_HDR	 := $(wildcard src/win32/*.h)
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -Wvla
@@ -133,6 +133,10 @@ $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 $(B)/detach.exe: tests/helpers/detach.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
 
+# Squats on the named objects runs share (e2e_hostile).
+$(B)/squat.exe: tests/helpers/squat.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -lntdll -ladvapi32
+
 $(B)/winprobe.exe: tests/helpers/winprobe.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -ladvapi32
 
@@ -147,9 +151,17 @@ $(B):
 $(B)/x86:
 	mkdir -p $@
 
-# The unit tests link the core with the fake platform, natively.
-$(B)/unit/%: tests/unit/%.c tests/unit/fake.c tests/unit/fake.h $(CORE_SRC) $(CORE_HDR) | $(B)
-	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< tests/unit/fake.c $(CORE_SRC) $(HOSTLIBS)
+# The unit tests link the core with the fake platform, natively; the fake
+# decides what the backend's rules decide with the same rules.c.
+FAKE_SRC := tests/unit/fake.c src/win32/rules.c
+$(B)/unit/%: tests/unit/%.c $(FAKE_SRC) tests/unit/fake.h src/win32/rules.h $(CORE_SRC) $(CORE_HDR) | $(B)
+	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< $(FAKE_SRC) $(CORE_SRC) $(HOSTLIBS)
+
+# The backend's decisions that need no Windows header, natively and alone.
+$(B)/unit/test_rules: tests/unit/test_rules.c src/win32/rules.c \
+		      src/win32/rules.h src/plat.h | $(B)
+	$(HOSTCC) $(HOSTCFLAGS) -Isrc/win32 -o $@ tests/unit/test_rules.c \
+	    src/win32/rules.c $(HOSTLIBS)
 
 E2E_HARNESS := tests/e2e/harness.c tests/e2e/harness.h
 E2E_CFLAGS := -std=c11 -g -O1 $(WARN) -Werror -D_GNU_SOURCE
@@ -163,12 +175,15 @@ $(B)/e2e_unattended: tests/e2e/e2e_unattended.c $(E2E_HARNESS) | $(B)
 $(B)/e2e_hostile: tests/e2e/e2e_hostile.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
+$(B)/e2e_holds: tests/e2e/e2e_holds.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
 $(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/unit/fake.c $(CORE_SRC) $(CORE_HDR)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FAKE_SRC) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)/fuzz
-	$(CLANG) $(FUZZCFLAGS) -o $@ $< tests/unit/fake.c $(CORE_SRC)
+	$(CLANG) $(FUZZCFLAGS) -o $@ $< $(FAKE_SRC) $(CORE_SRC)
 
 # check: each harness over its seed corpus, so a regression fails CI.
 fuzz-check: $(FUZZ_BINS)
@@ -197,12 +212,13 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
 e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
-	    $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
-	    $(B)/e2e_unattended $(B)/e2e_hostile
+	    $(B)/squat.exe $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
+	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds
 	$(B)/e2e
 	$(B)/e2e_admin
 	$(B)/e2e_unattended
 	$(B)/e2e_hostile
+	$(B)/e2e_holds
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1

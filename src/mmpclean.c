@@ -97,7 +97,7 @@ mmpclean_main(int argc, char **argv)
 		} else
 			ret = max(ret, scan_dir(&r, &cl.v[i]));
 	}
-	if (r.total.locked + r.total.scheduled > 0)
+	if (r.total.locked + r.total.pending + r.total.scheduled > 0)
 		ret = max(ret, EXIT_LOCKED);
 	if (r.total.readonly + r.total.skipped + r.total.errors > 0 ||
 	    r.interrupted)

@@ -117,6 +117,7 @@ char *src_describe(unsigned src);
 struct counts {
 	unsigned long done;	/* deleted, or unlocked in report mode */
 	unsigned long locked, readonly, skipped, errors, young;
+	unsigned long pending;	/* deleted, kept by another's handle */
 	unsigned long scheduled;	/* --reboot: deleted at the next boot */
 };
 struct run {
@@ -125,7 +126,10 @@ struct run {
 	struct counts total;
 	unsigned long dirs;
 	unsigned long dir_errors;	/* not resolved, opened or listed */
-	struct plat_dirid *seen;	/* directories scanned so far */
+	struct seen {		/* directories scanned so far */
+		struct plat_dirid id;
+		const char *path;	/* as first named (a cand's) */
+	} *seen;
 	size_t nseen;
 	uint64_t wait_until;	/* --wait: plat_ms() deadline, once set */
 	int admin;		/* --reboot: administrator rights */
@@ -146,6 +150,7 @@ struct run;
  */
 int rep_begin(const struct opts *o, int64_t now);	/* 0, or -1: no log */
 void rep_where(const struct cand *c);
+void rep_notices(void);
 void rep_dir_begin(const struct cand *c);
 void rep_dir_failed(const struct cand *c);	/* c->error set */
 void rep_file(const struct cand *c, const char *status,

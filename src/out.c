@@ -75,6 +75,17 @@ put_log(struct sbuf *line)
 		    b.oom ? "out of memory" : plat_lasterror());
 	}
 	sb_free(&b);
+	rep_notices();
+}
+
+/* What the backend has to say that is no failure, each thing once. */
+void
+rep_notices(void)
+{
+	const char *t;
+
+	while ((t = plat_notice()) != NULL)
+		warnmsg("%s", t);
 }
 
 static void
@@ -114,6 +125,7 @@ rep_begin(const struct opts *o, int64_t now)
 		    ps == PST_NOTFOUND || ps == PST_GONE ?
 		    "its directory does not exist" : plat_lasterror());
 	}
+	rep_notices();
 	switch (o->format) {
 	case FMT_CSV:
 		sb_puts(&b, o->where ? "path,source\n" :
@@ -292,6 +304,8 @@ counts_rest(struct sbuf *b, const struct counts *n)
 	    "%lu error%s", n->done, st.o->delete ? "deleted" : "unlocked",
 	    n->locked, n->readonly, n->skipped, n->errors,
 	    n->errors == 1 ? "" : "s");
+	if (n->pending > 0)
+		sb_printf(b, ", %lu pending", n->pending);
 	if (st.o->older_than >= 0)
 		sb_printf(b, ", %lu young", n->young);
 	if (st.o->reboot)
@@ -398,14 +412,14 @@ rep_end(const struct run *r, int status)
 		if (!st.o->where) {
 			sb_printf(&b, ",\"summary\":{\"files\":%lu,"
 			    "\"directories\":%lu,\"%s\":%lu,\"locked\":%lu,"
-			    "\"read_only\":%lu,\"skipped\":%lu,\"errors\":%lu,"
-			    "\"young\":%lu,\"scheduled\":%lu,"
+			    "\"pending\":%lu,\"read_only\":%lu,\"skipped\":%lu,"
+			    "\"errors\":%lu,\"young\":%lu,\"scheduled\":%lu,"
 			    "\"directory_errors\":%lu,\"services\":[",
 			    counts_files(total), r->dirs,
 			    st.o->delete ? "deleted" : "unlocked", total->done,
-			    total->locked, total->readonly, total->skipped,
-			    total->errors, total->young, total->scheduled,
-			    r->dir_errors);
+			    total->locked, total->pending, total->readonly,
+			    total->skipped, total->errors, total->young,
+			    total->scheduled, r->dir_errors);
 			for (size_t i = 0; i < r->nservices; i++) {
 				sb_puts(&b, i ? ",\"" : "\"");
 				sb_add_json(&b, r->services[i]);

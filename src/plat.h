@@ -20,6 +20,10 @@ enum pst {
 	PST_ABSENT,	/* registry key or value, or environment variable, not set */
 	PST_GONE,	/* the file vanished, or another process is deleting it */
 	PST_LOCKED,	/* sharing violation: another process has the file open */
+	PST_MAPPED,	/* a process maps the file (a section view): a lock that
+			   shows only when the file is marked for deletion */
+	PST_PENDING,	/* already deleted, but another process's handle keeps
+			   the name until it closes the file */
 	PST_DENIED,	/* access denied (never a lock) */
 	PST_READONLY,	/* the file has the read-only attribute */
 	PST_NOTFOUND,	/* a directory path that does not exist */
@@ -79,8 +83,15 @@ struct plat_entry {
 	uint64_t size;
 	int64_t mtime;		/* last write, seconds since 1970 UTC */
 };
+/*
+ * A directory's identity, to scan it once: the volume's serial number and
+ * the file ID, 128 bits where the file system has them (ReFS's 64-bit IDs
+ * are not unique).  A file ID of zero is unknown (some SMB servers): such
+ * a directory is never taken for another.
+ */
 struct plat_dirid {
-	uint64_t volume, file;	/* identity, to scan a directory once */
+	uint64_t volume;
+	uint64_t file[2];	/* low, high */
 };
 /* path is absolute, in the form the user reads (C:\x, \\server\share\x). */
 enum pst plat_dir_open(const char *path, struct plat_dir **dp,
@@ -99,8 +110,11 @@ int plat_dir_others(struct plat_dir *d);
 
 /*
  * Open the entry `name` of `d` for DELETE with no sharing, verify that the
- * handle is that entry and a plain file, and with ACT_DELETE delete it
- * through the same handle.  PST_OK means free (probe) or deleted.
+ * handle is that entry and a plain file, and mark it for deletion through
+ * the same handle.  ACT_PROBE clears the mark again before the handle is
+ * closed, so that it answers "would ACT_DELETE succeed?" and deletes
+ * nothing: PST_OK means free.  With ACT_DELETE, PST_OK means the name is
+ * gone; PST_PENDING that another handle keeps it for now.
  */
 enum plat_act { ACT_PROBE, ACT_DELETE };
 enum { PLAT_F_FORCE = 1 << 0 };	/* clear read-only on the same handle */
@@ -176,6 +190,15 @@ enum plat_stream { OUT_STDOUT, OUT_STDERR };
 enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);
 enum pst plat_flush(enum plat_stream s);
 int plat_isconsole(enum plat_stream s);
+
+/* ---- Named objects runs share: src/win32/sync.c ---- */
+
+/*
+ * Something the user should know that is no failure (a named object
+ * another account made, so gone without), once; NULL when there is
+ * nothing more to say.
+ */
+const char *plat_notice(void);
 
 /* ---- The process: src/win32/main.c ---- */
 

@@ -24,6 +24,7 @@
 
 struct later {
 	char *name;
+	enum pst why;		/* PST_LOCKED, PST_MAPPED or PST_PENDING */
 	unsigned attrs;
 	uint64_t size;
 	int64_t mtime;
@@ -63,8 +64,8 @@ run_add_service(struct run *r, const char *name)
 unsigned long
 counts_files(const struct counts *c)
 {
-	return c->done + c->locked + c->readonly + c->skipped + c->errors +
-	    c->young + c->scheduled;
+	return c->done + c->locked + c->pending + c->readonly + c->skipped +
+	    c->errors + c->young + c->scheduled;
 }
 
 static const char *
@@ -91,7 +92,7 @@ why(enum pst st)
 
 /* Keeps a locked file for a second look; false when there is no room. */
 static int
-defer(struct scan *s, const struct plat_entry *e)
+defer(struct scan *s, const struct plat_entry *e, enum pst why)
 {
 	struct later *v;
 	size_t cap;
@@ -108,6 +109,7 @@ defer(struct scan *s, const struct plat_entry *e)
 	v = &s->locked[s->nlocked];
 	if ((v->name = xstrdup(e->name)) == NULL)
 		return 0;
+	v->why = why;
 	v->attrs = e->attrs;
 	v->size = e->size;
 	v->mtime = e->mtime;
@@ -160,6 +162,30 @@ note(const struct scan *s, const char *name, const char *what)
 	sb_free(&b);
 }
 
+/* A file a process keeps: "mapped" and "pending" say how; who, if known. */
+static void
+held(struct scan *s, const struct plat_entry *e, enum pst why,
+    const char *who)
+{
+	struct sbuf b = { 0 };
+
+	if (why == PST_MAPPED)
+		sb_puts(&b, "mapped into a process's memory");
+	else if (why == PST_PENDING)
+		sb_puts(&b, "already deleted; the name goes when the process "
+		    "holding the file closes it");
+	if (who != NULL)
+		sb_printf(&b, "%s%s", b.len ? "; " : "", who);
+	if (why == PST_PENDING) {
+		s->n.pending++;
+		rep_file(s->c, "pending", e, b.s, 0);
+	} else {
+		s->n.locked++;
+		rep_file(s->c, "locked", e, b.s, 0);
+	}
+	sb_free(&b);
+}
+
 /* Records what happened to one file.  `last` is false on a first look. */
 static void
 outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
@@ -176,10 +202,12 @@ outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 			note(s, e->name, "is this run's --log file; left alone");
 			break;
 		}
-		if (!last && defer(s, e))
+		/* FALLTHROUGH */
+	case PST_MAPPED:
+	case PST_PENDING:
+		if (!last && defer(s, e, st))
 			break;
-		s->n.locked++;
-		rep_file(s->c, "locked", e, NULL, 0);
+		held(s, e, st, NULL);
 		break;
 	case PST_GONE:
 		note(s, e->name, "vanished since it was listed");
@@ -235,7 +263,9 @@ relook(struct scan *s)
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
 
-		if ((st = try(s, l->name, l->attrs)) == PST_LOCKED) {
+		st = try(s, l->name, l->attrs);
+		if (st == PST_LOCKED || st == PST_MAPPED || st == PST_PENDING) {
+			l->why = st;
 			s->locked[kept++] = *l;
 			continue;
 		}
@@ -254,6 +284,10 @@ wait_for_release(struct scan *s)
 
 	if (s->r->wait_until == 0)
 		s->r->wait_until = plat_ms() + (uint64_t)s->o->wait * 1000;
+	if (s->o->verbose && s->nlocked > 0)
+		warnmsg("'%s': %lu file%s still held; looking again until "
+		    "free or --wait ends", s->c->path,
+		    (unsigned long)s->nlocked, s->nlocked == 1 ? "" : "s");
 	while (s->nlocked > 0 && !plat_interrupted() &&
 	    (now = plat_ms()) < s->r->wait_until) {
 		if (pause > s->r->wait_until - now)
@@ -288,29 +322,40 @@ holder_text(struct later *l, const struct plat_holder *h, size_t nh,
  * --holders: Restart Manager names the holders of a set of files, not of
  * each.  Ask for the whole set; where more than one process holds it,
  * halve the set and ask again, so one holder (the usual IIS case) costs
- * one session whatever the number of files.
+ * one session whatever the number of files.  A session that fails (one
+ * path it rejects, a holder it cannot query) is halved too, so the rest
+ * of the set is still named, but only HOLDERS_RETRY halvings deep: when
+ * every session fails, a directory costs at most 2^(HOLDERS_RETRY+1) - 1
+ * of them.
  */
+#define HOLDERS_RETRY 4
+
 static void
-name_holders(struct scan *s, struct later *v, size_t n)
+name_holders(struct scan *s, struct later *v, size_t n, int retries)
 {
 	struct plat_holder h[HOLDERS_MAX];
 	const char **names;
 	size_t nh = 0, i;
+	int failed;
 
 	if (n == 0 || (names = malloc(n * sizeof(*names))) == NULL)
 		return;
 	for (i = 0; i < n; i++)
 		names[i] = v[i].name;
-	if (plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK)
-		nh = 0;
+	failed = plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK;
 	free(names);
-	if (nh <= 1 || n == 1) {
+	if (failed) {
+		/* Left unnamed ("holder unknown") past the last halving. */
+		if (n == 1 || retries >= HOLDERS_RETRY)
+			return;
+		retries++;
+	} else if (nh <= 1 || n == 1) {
 		for (i = 0; i < n; i++)
 			holder_text(&v[i], h, nh, s->r);
 		return;
 	}
-	name_holders(s, v, n / 2);
-	name_holders(s, v + n / 2, n - n / 2);
+	name_holders(s, v, n / 2, retries);
+	name_holders(s, v + n / 2, n - n / 2, retries);
 }
 
 /* --reboot: hand what is still locked to the next boot. */
@@ -334,13 +379,15 @@ static void
 settle(struct scan *s)
 {
 	if (s->o->holders)
-		name_holders(s, s->locked, s->nlocked);
+		name_holders(s, s->locked, s->nlocked, 0);
 	for (size_t i = 0; i < s->nlocked; i++) {
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
 		const char *who = s->o->holders ? (l->holders ? l->holders :
 		    "holder unknown") : NULL;
-		enum pst st = s->o->reboot ? schedule(s, l) : PST_LOCKED;
+		/* a pending file goes by itself: nothing to schedule */
+		enum pst st = s->o->reboot && l->why != PST_PENDING ?
+		    schedule(s, l) : l->why;
 
 		if (st == PST_OK) {
 			struct sbuf why_s = { 0 };
@@ -352,9 +399,9 @@ settle(struct scan *s)
 			rep_file(s->c, "scheduled", &e, why_s.s ? why_s.s :
 			    "deleted at the next boot", 0);
 			sb_free(&why_s);
-		} else if (st == PST_LOCKED) {
-			s->n.locked++;
-			rep_file(s->c, "locked", &e, who, 0);
+		} else if (st == PST_LOCKED || st == PST_MAPPED ||
+		    st == PST_PENDING) {
+			held(s, &e, l->why, who);
 		} else {
 			s->n.errors++;
 			rep_file(s->c, "error", &e, why(st), 1);
@@ -385,28 +432,41 @@ one(struct scan *s, const struct plat_entry *e)
 	rep_progress(&s->n, s->seen);
 }
 
+/* The same directory by two names: a known, equal identity. */
+static int
+same_dir(const struct plat_dirid *a, const struct plat_dirid *b)
+{
+	return (a->file[0] != 0 || a->file[1] != 0) &&
+	    a->volume == b->volume && a->file[0] == b->file[0] &&
+	    a->file[1] == b->file[1];
+}
+
+/* PST_END, *first set: the directory was scanned already, by that name. */
 static enum pst
-dir_open(struct scan *s)
+dir_open(struct scan *s, const char **first)
 {
 	struct plat_dirid id;
-	struct plat_dirid *seen;
+	struct seen *seen;
 	struct run *r = s->r;
 	enum pst st;
 
-	if ((st = plat_dir_open(s->c->path, &s->d, &id)) != PST_OK)
+	st = plat_dir_open(s->c->path, &s->d, &id);
+	rep_notices();
+	if (st != PST_OK)
 		return st;
 	for (size_t i = 0; i < r->nseen; i++)
-		if (r->seen[i].volume == id.volume &&
-		    r->seen[i].file == id.file) {
+		if (same_dir(&r->seen[i].id, &id)) {
 			plat_dir_close(s->d);
-			return PST_END;	/* the same directory by another name */
+			*first = r->seen[i].path;
+			return PST_END;
 		}
 	if ((seen = realloc(r->seen, (r->nseen + 1) * sizeof(*seen))) == NULL) {
 		plat_dir_close(s->d);
 		return PST_NOMEM;
 	}
 	r->seen = seen;
-	seen[r->nseen++] = id;
+	seen[r->nseen].id = id;
+	seen[r->nseen++].path = s->c->path;
 	return PST_OK;
 }
 
@@ -415,6 +475,7 @@ add(struct counts *to, const struct counts *n)
 {
 	to->done += n->done;
 	to->locked += n->locked;
+	to->pending += n->pending;
 	to->readonly += n->readonly;
 	to->skipped += n->skipped;
 	to->errors += n->errors;
@@ -430,13 +491,14 @@ scan_dir(struct run *r, const struct cand *c)
 	struct plat_entry e;
 	uint64_t t0 = plat_ms();
 	char *src = src_describe(c->src);
+	const char *first = NULL;
 	enum pst st;
 	int ret = EXIT_CLEAN;
 
-	if ((st = dir_open(&s)) == PST_END) {
-		if (s.o->verbose)
-			warnmsg("'%s' (%s) is a directory already scanned",
-			    c->path, src ? src : "");
+	if ((st = dir_open(&s, &first)) == PST_END) {
+		/* said even with --quiet: a wrong identity would hide files */
+		warnmsg("'%s' (%s) is '%s', already scanned; skipped",
+		    c->path, src ? src : "", first);
 		free(src);
 		return EXIT_CLEAN;
 	}

@@ -7,7 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules.h"
 #include "w32.h"
+
+/* rules.c reads the records by these offsets. */
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, LastWriteTime) ==
+    REC_WRITETIME, "LastWriteTime");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, EndOfFile) == REC_EOF,
+    "EndOfFile");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileAttributes) ==
+    REC_ATTRS, "FileAttributes");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileNameLength) ==
+    REC_NAMELEN, "FileNameLength");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, EaSize) == REC_EASIZE,
+    "EaSize");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileName) == REC_NAME,
+    "FileName");
+_Static_assert(FILE_ATTRIBUTE_REPARSE_POINT == 0x400, "reparse point");
+_Static_assert(IsReparseTagNameSurrogate(0x20000000) &&
+    !IsReparseTagNameSurrogate(0x80000013), "name surrogate");
 
 /* An ntdll export that mingw-w64's winternl.h does not declare. */
 NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
@@ -16,10 +34,56 @@ NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
 
 #define LISTBUF		(64 * 1024)
 
+/*
+ * FileIdInformation (FILE_ID_INFO: Windows 8 and Server 2012 on; 128-bit
+ * IDs, which ReFS needs, its 64-bit ones not being unique); mingw-w64
+ * hides it below _WIN32_WINNT 0x0602.
+ */
+#define CLASS_FILE_ID		((FILE_INFORMATION_CLASS)59)
+struct file_id_info {
+	ULONGLONG volume;
+	BYTE id[16];
+};
+
+/*
+ * A directory's identity: the 128-bit ID where the file system gives one,
+ * else (Windows 7, file systems that refuse the class) the 64-bit index.
+ * An ID of zero stays zero: unknown, never the same as another.
+ */
+enum pst
+handle_id(HANDLE h, struct plat_dirid *id)
+{
+	BY_HANDLE_FILE_INFORMATION bh;
+	struct file_id_info fi;
+	IO_STATUS_BLOCK io;
+
+	if (NT_SUCCESS(NtQueryInformationFile(h, &io, &fi, sizeof(fi),
+	    CLASS_FILE_ID)) && io.Information == sizeof(fi)) {
+		id->volume = fi.volume;
+		memcpy(&id->file[0], fi.id, 8);
+		memcpy(&id->file[1], fi.id + 8, 8);
+		return PST_OK;
+	}
+	if (!GetFileInformationByHandle(h, &bh))
+		return oserr(E_WIN32, GetLastError(), C_DIR);
+	id->volume = bh.dwVolumeSerialNumber;
+	id->file[0] = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
+	id->file[1] = 0;
+	return PST_OK;
+}
+
+/* As the core's: a known ID, equal. */
+int
+dirid_same(const struct plat_dirid *a, const struct plat_dirid *b)
+{
+	return (a->file[0] != 0 || a->file[1] != 0) &&
+	    a->volume == b->volume && a->file[0] == b->file[0] &&
+	    a->file[1] == b->file[1];
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
-	BY_HANDLE_FILE_INFORMATION bh;
 	struct plat_dir *d;
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
@@ -27,7 +91,6 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	WCHAR *nt;
 	size_t ntlen = 0;
 	NTSTATUS st;
-	DWORD e;
 	enum pst r;
 
 	*dp = NULL;
@@ -61,14 +124,12 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		plat_dir_close(d);
 		return oserr(E_NT, (unsigned long)st, C_DIR);
 	}
-	if (!GetFileInformationByHandle(d->h, &bh)) {
-		e = GetLastError();
+	if ((r = handle_id(d->h, &d->id)) != PST_OK) {
 		plat_dir_close(d);
-		return oserr(E_WIN32, e, C_DIR);
+		return r;
 	}
-	id->volume = bh.dwVolumeSerialNumber;
-	id->file = (uint64_t)bh.nFileIndexHigh << 32 | bh.nFileIndexLow;
-	runs_join(d, &bh);
+	*id = d->id;
+	runs_join(d);
 
 	/* Named as plat_file names each entry's handle, to compare them. */
 	if ((st = handle_name(d, d->h)) != STATUS_SUCCESS) {
@@ -91,11 +152,12 @@ enum pst
 plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 {
 	static WCHAR pattern[] = L"*.mmp";
-	FILE_BOTH_DIR_INFORMATION *fi;
+	struct dirrec rec;
 	UNICODE_STRING us;
 	IO_STATUS_BLOCK io;
 	NTSTATUS st;
-	ULONG off, nlen;
+	const WCHAR *w;
+	size_t nlen;
 	size_t len;
 	char *nb;
 	enum pst r;
@@ -118,53 +180,49 @@ plat_dir_next(struct plat_dir *d, struct plat_entry *e)
 			d->started = 1;
 			if (io.Information == 0)
 				return PST_END;
+			if (io.Information > LISTBUF)
+				return fail_text(PST_IO,
+				    "malformed directory listing");
 			d->listlen = (ULONG)io.Information;
 			d->next = 0;
 			d->more = 1;
 		}
-		off = d->next;
-		fi = (FILE_BOTH_DIR_INFORMATION *)(d->list + off);
-		if (d->listlen > LISTBUF || off >= d->listlen ||
-		    d->listlen - off <
-		    offsetof(FILE_BOTH_DIR_INFORMATION, FileName) ||
-		    (nlen = fi->FileNameLength) % 2 != 0 ||
-		    d->listlen - off -
-		    offsetof(FILE_BOTH_DIR_INFORMATION, FileName) < nlen)
+		if (dirrec_read(d->list, d->listlen, d->next, &rec) != 0)
 			return fail_text(PST_IO, "malformed directory listing");
-		if (fi->NextEntryOffset == 0)
+		if (rec.next == 0)
 			d->more = 0;
-		else if (fi->NextEntryOffset % 8 != 0 ||
-		    fi->NextEntryOffset > d->listlen - off)
-			return fail_text(PST_IO, "malformed directory listing");
 		else
-			d->next = off + fi->NextEntryOffset;
-		nlen /= sizeof(WCHAR);
-		if (nlen == 0 || (fi->FileName[0] == L'.' && (nlen == 1 ||
-		    (nlen == 2 && fi->FileName[1] == L'.'))))
+			d->next = (ULONG)rec.next;
+		nlen = rec.namelen;
+		/* The name may be unaligned: copied before it is read. */
+		memcpy(d->name16, rec.name, nlen * sizeof(WCHAR));
+		w = d->name16;
+		if (nlen == 0 || (w[0] == L'.' && (nlen == 1 ||
+		    (nlen == 2 && w[1] == L'.'))))
 			continue;
-		len = w_to_u8(fi->FileName, nlen, NULL);
+		len = w_to_u8(w, nlen, NULL);
 		if (len + 1 > d->name8cap) {
 			if ((nb = realloc(d->name8, len + 1)) == NULL)
 				return nomem();
 			d->name8 = nb;
 			d->name8cap = len + 1;
 		}
-		w_to_u8(fi->FileName, nlen, d->name8);
+		w_to_u8(w, nlen, d->name8);
 		d->name8[len] = '\0';
 		e->name = d->name8;
 		e->attrs = 0;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+		if (rec.attrs & FILE_ATTRIBUTE_DIRECTORY)
 			e->attrs |= PLAT_A_DIR;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+		if (reparse_is_link(rec.attrs, rec.ea))
 			e->attrs |= PLAT_A_LINK;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_READONLY)
+		if (rec.attrs & FILE_ATTRIBUTE_READONLY)
 			e->attrs |= PLAT_A_READONLY;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_HIDDEN)
+		if (rec.attrs & FILE_ATTRIBUTE_HIDDEN)
 			e->attrs |= PLAT_A_HIDDEN;
-		if (fi->FileAttributes & FILE_ATTRIBUTE_SYSTEM)
+		if (rec.attrs & FILE_ATTRIBUTE_SYSTEM)
 			e->attrs |= PLAT_A_SYSTEM;
-		e->size = (uint64_t)fi->EndOfFile.QuadPart;
-		e->mtime = unix_time(fi->LastWriteTime.QuadPart);
+		e->size = rec.size;
+		e->mtime = unix_time(rec.mtime);
 		return PST_OK;
 	}
 }

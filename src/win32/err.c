@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "rules.h"
 #include "w32.h"
 
 /*
@@ -28,77 +29,64 @@ nomem(void)
 	return fail_text(PST_NOMEM, "out of memory");
 }
 
-/* The one place where Win32 and NT codes become outcomes. */
+/*
+ * Records the code for plat_lasterror and turns it into an outcome by the
+ * tables in rules.c, the one place that does.
+ */
 enum pst
 oserr(enum esrc src, unsigned long code, enum ectx ctx)
 {
+	enum pst r;
+
 	lasterr.src = src;
 	lasterr.code = code;
-	if (src == E_NT) {
-		switch ((NTSTATUS)code) {
-		case STATUS_SHARING_VIOLATION:
-			return PST_LOCKED;
-		case STATUS_NO_MORE_FILES:
-			return PST_END;
-		case STATUS_NO_SUCH_FILE:
-			if (ctx == C_LIST)
-				return PST_END;
-			return ctx == C_DIR ? PST_NOTFOUND : PST_GONE;
-		case STATUS_OBJECT_NAME_NOT_FOUND:
-		case STATUS_OBJECT_PATH_NOT_FOUND:
-		case STATUS_DELETE_PENDING:
-		case STATUS_FILE_DELETED:
-			return ctx == C_DIR ? PST_NOTFOUND : PST_GONE;
-		case STATUS_FILE_IS_A_DIRECTORY:
-			return PST_ISDIR;
-		case STATUS_NOT_A_DIRECTORY:
-			return PST_NOTDIR;
-		case STATUS_OBJECT_NAME_INVALID:
-		case STATUS_OBJECT_PATH_SYNTAX_BAD:
-		case STATUS_OBJECT_PATH_INVALID:
-		case STATUS_NAME_TOO_LONG:
-			return PST_BADNAME;
-		case STATUS_CANNOT_DELETE:
-		case STATUS_ACCESS_DENIED:
-			return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
-		case STATUS_NO_MEMORY:
-		case STATUS_INSUFFICIENT_RESOURCES:
-			return nomem();
-		default:
-			return PST_IO;
-		}
-	}
-	switch (code) {
-	case ERROR_SHARING_VIOLATION:
-		return PST_LOCKED;
-	case ERROR_NO_MORE_FILES:
-		return PST_END;
-	case ERROR_FILE_NOT_FOUND:
-	case ERROR_PATH_NOT_FOUND:
-	case ERROR_BAD_NETPATH:
-	case ERROR_BAD_NET_NAME:
-	case ERROR_INVALID_DRIVE:
-	case ERROR_ENVVAR_NOT_FOUND:
-		if (ctx == C_REG || code == ERROR_ENVVAR_NOT_FOUND)
-			return PST_ABSENT;
-		return ctx == C_DIR ? PST_NOTFOUND : PST_GONE;
-	case ERROR_DIRECTORY:
-		return PST_NOTDIR;
-	case ERROR_INVALID_NAME:
-	case ERROR_BAD_PATHNAME:
-	case ERROR_FILENAME_EXCED_RANGE:
-		return PST_BADNAME;
-	case ERROR_ACCESS_DENIED:
-		return ctx == C_FILE_RO ? PST_READONLY : PST_DENIED;
-	case ERROR_NONE_MAPPED:		/* an account name */
-		return PST_ABSENT;
-	case ERROR_NOT_ENOUGH_MEMORY:
-	case ERROR_OUTOFMEMORY:
-		return nomem();
-	default:
-		return PST_IO;
-	}
+	r = src == E_NT ? nt_outcome((uint32_t)code, ctx) :
+	    win32_outcome((uint32_t)code, ctx);
+	return r == PST_NOMEM ? nomem() : r;
 }
+
+/* rules.h spells the codes out without Windows headers: the same codes. */
+_Static_assert((uint32_t)STATUS_NOT_IMPLEMENTED == NT_NOT_IMPLEMENTED &&
+    (uint32_t)STATUS_INVALID_INFO_CLASS == NT_INVALID_INFO_CLASS &&
+    (uint32_t)STATUS_INVALID_PARAMETER == NT_INVALID_PARAMETER &&
+    (uint32_t)STATUS_NO_SUCH_FILE == NT_NO_SUCH_FILE &&
+    (uint32_t)STATUS_INVALID_DEVICE_REQUEST == NT_INVALID_DEVICE_REQUEST &&
+    (uint32_t)STATUS_NO_MEMORY == NT_NO_MEMORY &&
+    (uint32_t)STATUS_ACCESS_DENIED == NT_ACCESS_DENIED &&
+    (uint32_t)STATUS_OBJECT_NAME_INVALID == NT_OBJECT_NAME_INVALID &&
+    (uint32_t)STATUS_OBJECT_NAME_NOT_FOUND == NT_OBJECT_NAME_NOT_FOUND &&
+    (uint32_t)STATUS_OBJECT_PATH_INVALID == NT_OBJECT_PATH_INVALID &&
+    (uint32_t)STATUS_OBJECT_PATH_NOT_FOUND == NT_OBJECT_PATH_NOT_FOUND &&
+    (uint32_t)STATUS_OBJECT_PATH_SYNTAX_BAD == NT_OBJECT_PATH_SYNTAX_BAD &&
+    (uint32_t)STATUS_SHARING_VIOLATION == NT_SHARING_VIOLATION &&
+    (uint32_t)STATUS_DELETE_PENDING == NT_DELETE_PENDING &&
+    (uint32_t)STATUS_INSUFFICIENT_RESOURCES == NT_INSUFFICIENT_RESOURCES &&
+    (uint32_t)STATUS_FILE_IS_A_DIRECTORY == NT_FILE_IS_A_DIRECTORY &&
+    (uint32_t)STATUS_NOT_SUPPORTED == NT_NOT_SUPPORTED &&
+    (uint32_t)STATUS_NAME_TOO_LONG == NT_NAME_TOO_LONG &&
+    (uint32_t)STATUS_CANNOT_DELETE == NT_CANNOT_DELETE &&
+    (uint32_t)STATUS_FILE_DELETED == NT_FILE_DELETED &&
+    (uint32_t)STATUS_INVALID_LEVEL == NT_INVALID_LEVEL &&
+    (uint32_t)STATUS_NOT_A_DIRECTORY == NT_NOT_A_DIRECTORY &&
+    (uint32_t)STATUS_NO_MORE_FILES == NT_NO_MORE_FILES,
+    "an NT_ code in rules.h differs from ntstatus.h");
+_Static_assert(ERROR_FILE_NOT_FOUND == W32_FILE_NOT_FOUND &&
+    ERROR_PATH_NOT_FOUND == W32_PATH_NOT_FOUND &&
+    ERROR_ACCESS_DENIED == W32_ACCESS_DENIED &&
+    ERROR_NOT_ENOUGH_MEMORY == W32_NOT_ENOUGH_MEMORY &&
+    ERROR_OUTOFMEMORY == W32_OUTOFMEMORY &&
+    ERROR_INVALID_DRIVE == W32_INVALID_DRIVE &&
+    ERROR_NO_MORE_FILES == W32_NO_MORE_FILES &&
+    ERROR_SHARING_VIOLATION == W32_SHARING_VIOLATION &&
+    ERROR_BAD_NETPATH == W32_BAD_NETPATH &&
+    ERROR_BAD_NET_NAME == W32_BAD_NET_NAME &&
+    ERROR_INVALID_NAME == W32_INVALID_NAME &&
+    ERROR_BAD_PATHNAME == W32_BAD_PATHNAME &&
+    ERROR_FILENAME_EXCED_RANGE == W32_FILENAME_EXCED_RANGE &&
+    ERROR_DIRECTORY == W32_DIRECTORY &&
+    ERROR_ENVVAR_NOT_FOUND == W32_ENVVAR_NOT_FOUND &&
+    ERROR_NONE_MAPPED == W32_NONE_MAPPED,
+    "a W32_ code in rules.h differs from winerror.h");
 
 /* FormatMessageW's text for a Win32 code, as UTF-8 without ".\r\n". */
 void

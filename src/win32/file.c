@@ -5,11 +5,14 @@
  */
 #include <string.h>
 
+#include "rules.h"
 #include "w32.h"
 
 /* An ntdll export that mingw-w64's winternl.h does not declare. */
 BOOLEAN NTAPI RtlEqualUnicodeString(PCUNICODE_STRING, PCUNICODE_STRING,
     BOOLEAN);
+NTSTATUS NTAPI NtQueryAttributesFile(POBJECT_ATTRIBUTES,
+    PFILE_BASIC_INFORMATION);
 
 /* Windows 10 1709+ (IGNORE_READONLY_ATTRIBUTE: 1809+); absent on Wine 8. */
 #define CLASS_DISPOSITION_EX	((FILE_INFORMATION_CLASS)64)
@@ -25,9 +28,6 @@ struct disposition_ex {
 	FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE | \
 	FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_OFFLINE | \
 	FILE_ATTRIBUTE_NOT_CONTENT_INDEXED)
-
-/* The OS does not know FileDispositionInformationEx (Wine 8, Windows < 10). */
-static int ex_missing;
 
 /*
  * The handle's full object name into d->info.  Wine answers it with one
@@ -56,33 +56,63 @@ handle_name(struct plat_dir *d, HANDLE h)
 	return STATUS_SUCCESS;
 }
 
+static int
+eqi(const uint16_t *a, const uint16_t *b, size_t n)
+{
+	UNICODE_STRING x, y;
+
+	x.Buffer = (WCHAR *)a;
+	y.Buffer = (WCHAR *)b;
+	x.Length = x.MaximumLength = y.Length = y.MaximumLength =
+	    (USHORT)(n * sizeof(WCHAR));
+	return RtlEqualUnicodeString(&x, &y, TRUE);
+}
+
+/* Is the directory named by got's first n units d's directory? */
+static int
+same_dir(const struct plat_dir *d, const WCHAR *got, size_t n)
+{
+	struct plat_dirid id;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	int same;
+
+	us.Buffer = (WCHAR *)got;
+	us.Length = us.MaximumLength = (USHORT)(n * sizeof(WCHAR));
+	InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, NULL, NULL);
+	if (!NT_SUCCESS(NtCreateFile(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	    &oa, &io, NULL, 0, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	    FILE_SHARE_DELETE, FILE_OPEN, FILE_DIRECTORY_FILE |
+	    FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, NULL,
+	    0)))
+		return 0;
+	same = handle_id(h, &id) == PST_OK && dirid_same(&id, &d->id);
+	NtClose(h);
+	return same;
+}
+
 /*
- * Is the opened handle's name the directory's name plus `name`?  The
- * directory part may differ in case (it was opened case-insensitively); the
- * entry's own name must be exact, or a link "X.mmp" to "x.mmp" would pass.
+ * Is the opened handle's name the directory's name plus `name`
+ * (rules.c's name_verdict)?  A name in a directory beside it is d's only
+ * if that directory is d: a --dir ending in an 8.3 alias on FAT.
  */
 static int
 same_entry(const struct plat_dir *d, const WCHAR *got, size_t gotlen,
     size_t namelen)
 {
-	UNICODE_STRING a, b;
-	size_t sep;
+	size_t dirlen;
 
-	sep = d->selflen == 0 || d->self[d->selflen - 1] != L'\\';
-	if (gotlen != d->selflen + sep + namelen)
-		return 0;
-	if (memcmp(got + d->selflen + sep, d->name16,
-	    namelen * sizeof(WCHAR)) != 0)
-		return 0;
-	if (sep && got[d->selflen] != L'\\')
-		return 0;
-	if (memcmp(got, d->self, d->selflen * sizeof(WCHAR)) == 0)
+	switch (name_verdict(d->self, d->selflen, got, gotlen, d->name16,
+	    namelen, eqi, &dirlen)) {
+	case NAME_SAME:
 		return 1;
-	a.Buffer = (WCHAR *)got;
-	b.Buffer = d->self;
-	a.Length = a.MaximumLength = b.Length = b.MaximumLength =
-	    (USHORT)(d->selflen * sizeof(WCHAR));
-	return RtlEqualUnicodeString(&a, &b, TRUE);
+	case NAME_SIBLING:
+		return same_dir(d, got, dirlen);
+	default:
+		return 0;
+	}
 }
 
 static NTSTATUS
@@ -117,10 +147,11 @@ ro_ctx(HANDLE h, NTSTATUS st)
  * Mark the open file `h` for deletion; the caller closes it.  The
  * disposition itself refuses a read-only file, so the attributes are asked
  * only when it refused: then --force clears read-only on the same handle
- * and tries again.
+ * and tries again.  *classic says the name may outlive the close: without
+ * POSIX semantics it goes only when every handle to the file is closed.
  */
 static enum pst
-dispose(struct plat_dir *d, HANDLE h, unsigned flags)
+dispose(struct plat_dir *d, HANDLE h, unsigned flags, int *classic)
 {
 	struct disposition_ex dx;
 	FILE_DISPOSITION_INFORMATION di;
@@ -128,36 +159,43 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags)
 	FILE_STANDARD_INFORMATION si;
 	IO_STATUS_BLOCK io;
 	int force = (flags & PLAT_F_FORCE) != 0;
+	enum ectx ctx;
 	NTSTATUS st, st2;
 
-	if (!ex_missing && !d->noex) {
+	*classic = 0;
+	if (!d->noex) {
 		dx.flags = DISP_DELETE | DISP_POSIX |
 		    (force ? DISP_IGNORE_READONLY : 0);
 		st = NtSetInformationFile(h, &io, &dx, sizeof(dx),
 		    CLASS_DISPOSITION_EX);
 		if (NT_SUCCESS(st))
 			return PST_OK;
-		if (st == STATUS_INVALID_INFO_CLASS ||
-		    st == STATUS_NOT_IMPLEMENTED)
-			ex_missing = 1;
-		else if (st == STATUS_INVALID_PARAMETER ||
-		    st == STATUS_NOT_SUPPORTED)
-			d->noex = 1;	/* this file system, or this flag */
-		else
-			return oserr(E_NT, (unsigned long)st, ro_ctx(h, st));
+		if (disp_ex_unsupported((uint32_t)st))
+			d->noex = 1;	/* this system, file system or flag */
+		else if (!force || (ctx = ro_ctx(h, st)) != C_FILE_RO)
+			return oserr(E_NT, (unsigned long)st,
+			    force ? ctx : ro_ctx(h, st));
+		/* --force, read-only: whatever Ex said, clear and retry */
 	}
+	*classic = 1;
 	di.DoDeleteFile = TRUE;
 	st = NtSetInformationFile(h, &io, &di, sizeof(di),
 	    FileDispositionInformation);
 	if (NT_SUCCESS(st))
 		return PST_OK;
-	if (!force || (st != STATUS_CANNOT_DELETE &&
-	    st != STATUS_ACCESS_DENIED))
-		return oserr(E_NT, (unsigned long)st, ro_ctx(h, st));
-	if (!NT_SUCCESS(NtQueryInformationFile(h, &io, &b, sizeof(b),
+	ctx = ro_ctx(h, st);
+	if (!force || ctx != C_FILE_RO)
+		return oserr(E_NT, (unsigned long)st, ctx);
+	/*
+	 * The link count that decides whether read-only goes back is read
+	 * before the disposition: after it, a file system may count the
+	 * deleted name out.
+	 */
+	if (!NT_SUCCESS(st2 = NtQueryInformationFile(h, &io, &b, sizeof(b),
 	    FileBasicInformation)) ||
-	    !(b.FileAttributes & FILE_ATTRIBUTE_READONLY))
-		return oserr(E_NT, (unsigned long)st, C_FILE);
+	    !NT_SUCCESS(st2 = NtQueryInformationFile(h, &io, &si, sizeof(si),
+	    FileStandardInformation)))
+		return oserr(E_NT, (unsigned long)st2, C_FILE_RO);
 	st2 = set_attrs(h, b.FileAttributes & ~FILE_ATTRIBUTE_READONLY);
 	if (!NT_SUCCESS(st2))
 		return oserr(E_NT, (unsigned long)st2, C_FILE_RO);
@@ -168,10 +206,80 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags)
 		return oserr(E_NT, (unsigned long)st, C_FILE);
 	}
 	/* Attributes belong to the file: give other hard links theirs back. */
-	if (NT_SUCCESS(NtQueryInformationFile(h, &io, &si, sizeof(si),
-	    FileStandardInformation)) && si.NumberOfLinks > 1)
+	if (si.NumberOfLinks > 1)
 		set_attrs(h, b.FileAttributes);
 	return PST_OK;
+}
+
+/*
+ * The probe: would the delete be taken?  The open with no sharing finds
+ * every process that has the file open; a process that mapped it and
+ * closed its handle leaves no open to conflict with, and only the
+ * disposition finds its view (STATUS_CANNOT_DELETE).  Windows has no
+ * query that says so, so the probe sets the classic disposition and
+ * clears it at once, on this handle, before anything else can happen to
+ * it: the mark lives on the file object, and only closing the handle with
+ * it set would delete the file.  `marking` keeps the console's close,
+ * logoff and shutdown events (main.c), whose default ends the process,
+ * from doing so between the two calls; a process killed there from
+ * outside deletes this one file, which --delete would have deleted too.
+ */
+SRWLOCK marking = SRWLOCK_INIT;
+
+static enum pst
+probe(HANDLE h, unsigned flags)
+{
+	FILE_DISPOSITION_INFORMATION di;
+	IO_STATUS_BLOCK io;
+	enum ectx ctx;
+	NTSTATUS st;
+	int tries;
+
+	AcquireSRWLockExclusive(&marking);
+	di.DoDeleteFile = TRUE;
+	st = NtSetInformationFile(h, &io, &di, sizeof(di),
+	    FileDispositionInformation);
+	if (NT_SUCCESS(st)) {
+		di.DoDeleteFile = FALSE;
+		for (tries = 0; tries < 3; tries++)
+			if (NT_SUCCESS(st = NtSetInformationFile(h, &io, &di,
+			    sizeof(di), FileDispositionInformation)))
+				break;
+		ReleaseSRWLockExclusive(&marking);
+		if (!NT_SUCCESS(st))
+			return fail_text(PST_IO, "the mark set to probe the "
+			    "file could not be cleared: it was deleted");
+		return PST_OK;
+	}
+	ReleaseSRWLockExclusive(&marking);
+	ctx = ro_ctx(h, st);
+	/* --delete --force clears read-only first: nothing more to ask */
+	if (ctx == C_FILE_RO && (flags & PLAT_F_FORCE))
+		return PST_OK;
+	return oserr(E_NT, (unsigned long)st, ctx);
+}
+
+/*
+ * After a classic disposition and the close: is the name gone?  Another
+ * handle (one that shares delete, or asks only for attributes) keeps it
+ * until that handle is closed, and Windows then answers a new open with
+ * STATUS_DELETE_PENDING; a name still there and not pending means the
+ * removal failed (Wine: the unlink refused, after the disposition was
+ * accepted).  One query, with no handle left open.
+ */
+static enum pst
+gone(OBJECT_ATTRIBUTES *oa)
+{
+	FILE_BASIC_INFORMATION b;
+	NTSTATUS st;
+	enum pst r;
+
+	st = NtQueryAttributesFile(oa, &b);
+	if (NT_SUCCESS(st))
+		return fail_text(PST_IO, "the delete was accepted, but the "
+		    "name is still there");
+	r = oserr(E_NT, (unsigned long)st, C_FILE);
+	return r == PST_GONE ? PST_OK : r;
 }
 
 /*
@@ -197,11 +305,13 @@ entry_name(struct plat_dir *d, const char *name, size_t *nw)
 
 /*
  * Per file: the open (the lock probe), one name query (the link guard), the
- * disposition, the close; under Wine 8 one server request each.  What the
- * handle's attributes would add is had without asking: FILE_NON_DIRECTORY_
- * FILE refuses a directory, a delete-pending file cannot be opened, the
- * disposition refuses a read-only file, and the caller skips entries listed
- * as reparse points (which FILE_OPEN_REPARSE_POINT opens, not their target).
+ * disposition (set and cleared in report mode), the close; under Wine 8 one
+ * server request each.  What the handle's attributes would add is had
+ * without asking: FILE_NON_DIRECTORY_FILE refuses a directory, a
+ * delete-pending file cannot be opened (Windows) or keeps its name after
+ * the close (gone()), the disposition refuses a read-only or mapped file,
+ * and the caller skips entries listed as links (a link swapped in later is
+ * opened as itself: FILE_OPEN_REPARSE_POINT).
  */
 enum pst
 plat_file(struct plat_dir *d, const char *name, enum plat_act act,
@@ -214,6 +324,7 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	NTSTATUS st;
 	ACCESS_MASK access = DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
 	size_t nw;
+	int classic = 0;
 	enum pst r;
 
 	if ((r = entry_name(d, name, &nw)) != PST_OK)
@@ -249,9 +360,11 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 		else
 			r = fail_text(PST_LINK, "the entry opens another file");
 	} else if (act == ACT_DELETE)
-		r = dispose(d, h, flags);
+		r = dispose(d, h, flags, &classic);
 	else
-		r = PST_OK;
+		r = probe(h, flags);
 	NtClose(h);
+	if (r == PST_OK && classic)
+		r = gone(&oa);
 	return r;
 }

@@ -231,6 +231,8 @@ plat_isconsole(enum plat_stream s)
  * WriteFile an append at the end of file, atomic against other writers, so
  * runs logging at once keep their lines whole: one line, one WriteFile.
  */
+#define LOG_WAIT_MS	2000
+
 struct plat_log {
 	HANDLE h;
 	HANDLE mutex;	/* one per log file, shared by every mmpclean */
@@ -318,10 +320,21 @@ plat_log_write(struct plat_log *l, const char *utf8, size_t len)
 			b[n++] = '\r';
 		b[n++] = utf8[i];
 	}
-	/* a writer that died holding it (WAIT_ABANDONED) wrote whole lines;
-	 * after a timeout, a line written anyway beats a line lost */
-	if (l->mutex != NULL)
-		held = WaitForSingleObject(l->mutex, 10000) != WAIT_TIMEOUT;
+	/*
+	 * A writer that died holding it (WAIT_ABANDONED) wrote whole lines.
+	 * A run holds it for one WriteFile: whoever holds it for LOG_WAIT_MS
+	 * is no mmpclean at work, so the mutex is dropped for the rest of the
+	 * run (said once), and a line written anyway beats a line lost.
+	 */
+	if (l->mutex != NULL) {
+		held = WaitForSingleObject(l->mutex, LOG_WAIT_MS) !=
+		    WAIT_TIMEOUT;
+		if (!held) {
+			CloseHandle(l->mutex);
+			l->mutex = NULL;
+			log_mutex_timeout(LOG_WAIT_MS);
+		}
+	}
 	if (n > 0 && !WriteFile(l->h, b, (DWORD)n, &done, NULL))
 		r = oserr(E_WIN32, GetLastError(), C_OTHER);
 	else if (n > 0 && done != n)

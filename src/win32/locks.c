@@ -6,6 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "rules.h"
 #include "w32.h"
 
 /*
@@ -149,6 +150,76 @@ skip_nt_prefix(const WCHAR *s, size_t *n)
 	return s;
 }
 
+/* Can the delete at boot reach d's directory (rules.c's boot_reach)? */
+static enum pst
+reachable(const struct plat_dir *d)
+{
+	WCHAR root[4] = L"C:\\", dev[3] = L"C:", target[1024];
+	DWORD tn = 0;
+	enum reach how;
+	int letter = path_drive(d->nt, d->ntlen), remote = 0;
+
+	if (letter != 0) {
+		root[0] = dev[0] = (WCHAR)letter;
+		remote = GetDriveTypeW(root) == DRIVE_REMOTE;
+		tn = QueryDosDeviceW(dev, target, sizeof(target) /
+		    sizeof(target[0]));
+		if (tn > sizeof(target) / sizeof(target[0]))
+			tn = 0;
+	}
+	how = boot_reach(d->nt, d->ntlen, remote, tn > 0 ? target : NULL,
+	    tn > 0 ? wcsnlen(target, tn) : 0);
+	return how == REACH_BOOT ? PST_OK : fail_text(PST_IO, reach_why(how));
+}
+
+/*
+ * The name to hand to the boot: \\?\C:\dir\name with every 8.3 alias
+ * of the path made long (GetLongPathNameW), so a directory named through
+ * C:\PROGRA~1 and through C:\Program Files schedules one name, once.
+ * Wine copies a \\?\ path unchanged, so the plain form is asked where
+ * it fits.  If the long name cannot be had, the name as reached.
+ */
+static enum pst
+boot_name(struct plat_dir *d, const char *name, WCHAR **out, size_t *outlen)
+{
+	WCHAR *path, *lp;
+	size_t len, skip;
+	DWORD n;
+	enum pst r;
+
+	if ((r = entry_path(d, name, PF_LONG, &path, &len)) != PST_OK)
+		return r;
+	skip = len > 4 && len - 4 < MAX_PATH && path[5] == L':' ? 4 : 0;
+	n = GetLongPathNameW(path + skip, NULL, 0);
+	if (n == 0 || n > MAXNAME || (lp = malloc((skip + n) *
+	    sizeof(WCHAR))) == NULL) {
+		*out = path;
+		*outlen = len;
+		return PST_OK;
+	}
+	memcpy(lp, path, skip * sizeof(WCHAR));
+	if (GetLongPathNameW(path + skip, lp + skip, n) != n - 1) {
+		free(lp);
+		*out = path;
+		*outlen = len;
+		return PST_OK;
+	}
+	free(path);
+	*out = lp;
+	*outlen = skip + n - 1;
+	return PST_OK;
+}
+
+static const WCHAR *
+skip_long_prefix(const WCHAR *s, size_t *n)
+{
+	if (*n >= 4 && wcsncmp(s, L"\\\\?\\", 4) == 0) {
+		*n -= 4;
+		return s + 4;
+	}
+	return s;
+}
+
 enum pst
 plat_reboot_pending(struct plat_dir *d, const char *name, int *pending)
 {
@@ -160,7 +231,9 @@ plat_reboot_pending(struct plat_dir *d, const char *name, int *pending)
 	enum pst r;
 
 	*pending = 0;
-	if ((r = entry_path(d, name, PF_NT, &path, &plen)) != PST_OK)
+	if ((r = reachable(d)) != PST_OK)
+		return r;
+	if ((r = boot_name(d, name, &path, &plen)) != PST_OK)
 		return r;
 	if ((r = reg_open(VIEW_64, SESSION_MANAGER, KEY_QUERY_VALUE, 0,
 	    &hk)) == PST_OK) {
@@ -183,7 +256,7 @@ plat_reboot_pending(struct plat_dir *d, const char *name, int *pending)
 	 * Not an ordinary multi-string: an empty destination is an empty
 	 * string, so the pairs go by the stored size, not to the first "".
 	 */
-	want = skip_nt_prefix(path, &plen);
+	want = skip_long_prefix(path, &plen);
 	n = cb / sizeof(WCHAR);
 	for (i = 0; i < n; ) {
 		src = buf + i;
@@ -212,9 +285,11 @@ enum pst
 plat_reboot_delete(struct plat_dir *d, const char *name)
 {
 	WCHAR *path;
+	size_t len;
 	enum pst r;
 
-	if ((r = entry_path(d, name, PF_LONG, &path, NULL)) != PST_OK)
+	if ((r = reachable(d)) != PST_OK ||
+	    (r = boot_name(d, name, &path, &len)) != PST_OK)
 		return r;
 	if (!MoveFileExW(path, NULL, MOVEFILE_DELAY_UNTIL_REBOOT))
 		r = oserr(E_WIN32, GetLastError(), C_FILE);

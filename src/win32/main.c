@@ -18,15 +18,20 @@ _Static_assert(MSG_RUN_CLEAN == EVENT_RUN_CLEAN &&
 /*
  * Ctrl+C and Ctrl+Break.  The handler runs on a thread of its own: it only
  * notes the press, and the scan stops at the next file or the next look
- * of --wait.  Closing the console, logoff and shutdown keep their default.
+ * of --wait.  Closing the console, logoff and shutdown keep their default,
+ * once no probe's delete mark is set (file.c).
  */
 static volatile LONG interrupted;
 
 static BOOL WINAPI
 on_ctrl(DWORD type)
 {
-	if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT)
+	if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT) {
+		/* the default ends the process: not with a probe's mark set */
+		AcquireSRWLockExclusive(&marking);
+		ReleaseSRWLockExclusive(&marking);
 		return FALSE;
+	}
 	interrupted = 1;
 	return TRUE;
 }

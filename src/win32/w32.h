@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "plat.h"
+#include "rules.h"
 
 /* The most UTF-16 units a UNICODE_STRING holds. */
 #define MAXNAME		32767
@@ -38,16 +39,8 @@ enum pst u8_to_w_dup(const char *s, WCHAR **w, size_t *nw);
 void w_to_u8_fit(const WCHAR *w, size_t n, char *out, size_t cap);
 int64_t unix_time(int64_t ft);
 
-/* err.c: where a code came from, and what was being done. */
+/* err.c: where a code came from (and rules.h: what was being done). */
 enum esrc { E_NONE, E_WIN32, E_NT, E_TEXT };
-enum ectx {
-	C_FILE,		/* an entry of a directory */
-	C_FILE_RO,	/* the same, known to be read-only */
-	C_LIST,		/* enumerating a directory */
-	C_DIR,		/* opening a directory by path */
-	C_REG,		/* registry */
-	C_OTHER
-};
 struct lasterr {
 	enum esrc src;
 	unsigned long code;
@@ -120,13 +113,18 @@ struct plat_dir {
 	size_t ntlen;
 	WCHAR *self;		/* the directory's object name */
 	USHORT selflen;		/* in units */
-	WCHAR *name16;		/* plat_file's name, MAXNAME units */
+	WCHAR *name16;		/* an entry's name, MAXNAME units */
 	OBJECT_NAME_INFORMATION *info;	/* a handle's name */
 	ULONG infocap;
+	struct plat_dirid id;	/* its identity (handle_id) */
 	HANDLE runs;		/* the count of runs in it, or NULL */
 	int runs_global;	/* that count reaches across sessions */
 };
 NTSTATUS handle_name(struct plat_dir *d, HANDLE h);
+/* Held while a probe's delete mark is set (file.c, main.c). */
+extern SRWLOCK marking;
+enum pst handle_id(HANDLE h, struct plat_dirid *id);
+int dirid_same(const struct plat_dirid *a, const struct plat_dirid *b);
 enum pst entry_name(struct plat_dir *d, const char *name, size_t *nw);
 
 /* path.c */
@@ -140,7 +138,8 @@ enum pst path_form(const char *path, enum pathform form, WCHAR **out,
     size_t *outlen);
 
 /* sync.c */
-void runs_join(struct plat_dir *d, const BY_HANDLE_FILE_INFORMATION *bh);
+void runs_join(struct plat_dir *d);
 HANDLE log_mutex(HANDLE h);
+void log_mutex_timeout(unsigned ms);
 
 #endif

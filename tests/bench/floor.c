@@ -9,7 +9,8 @@
  * FILE_OPEN_REPARSE_POINT and FILE_NON_DIRECTORY_FILE (the lock probe);
  * one name query, NtQueryObject(ObjectNameInformation), compared with the
  * directory's name plus the entry (the link guard: Wine opens a symlink's
- * target); the disposition through the same handle (not with -p); NtClose.  The listing, with
+ * target); the disposition through the same handle (with -p, set and
+ * cleared at once, as mmpclean's report mode probes); NtClose.  The listing, with
  * NtQueryDirectoryFile into a 1 MiB buffer, gives the attributes: reparse
  * points and read-only files are left alone, as mmpclean does without
  * --force; a file made read-only after the listing is refused by the
@@ -144,7 +145,7 @@ wmain(int argc, wchar_t **argv)
 	static WCHAR pattern[] = L"*.mmp";
 	unsigned long n = 0, done = 0, locked = 0, skipped = 0, other = 0;
 	LARGE_INTEGER f, t0, t1;
-	FILE_DISPOSITION_INFORMATION di = { TRUE };
+	FILE_DISPOSITION_INFORMATION di = { TRUE }, undo = { FALSE };
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
 	IO_STATUS_BLOCK io;
@@ -253,9 +254,17 @@ wmain(int argc, wchar_t **argv)
 			if (how != N_NONE && ((name = name_of(h, &got)) ==
 			    NULL || !same_entry(name, got, fi->FileName, len)))
 				skipped++;
-			else if (probe)
-				done++;
-			else if (NT_SUCCESS(NtSetInformationFile(h, &io, &di,
+			else if (probe) {
+				/* the mark and its clearing find a mapped view */
+				if (NT_SUCCESS(NtSetInformationFile(h, &io, &di,
+				    sizeof(di), FileDispositionInformation)) &&
+				    NT_SUCCESS(NtSetInformationFile(h, &io,
+				    &undo, sizeof(undo),
+				    FileDispositionInformation)))
+					done++;
+				else
+					other++;
+			} else if (NT_SUCCESS(NtSetInformationFile(h, &io, &di,
 			    sizeof(di), FileDispositionInformation)))
 				done++;
 			else

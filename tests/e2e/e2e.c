@@ -259,6 +259,7 @@ t_alias_of_directory_scanned_once(void **state)
 	}
 	expect_summary(r, 1, ".mmp file");
 	expect_summary(r, 1, "director");
+	expect_in(r, err, "already scanned; skipped");
 }
 
 static void
@@ -716,6 +717,55 @@ t_output_failure_exit2(void **state)
 	expect_diag(r);
 }
 
+/* Whether raw (len bytes) is CRLF lines only: no bare LF, no other CR. */
+static int
+crlf_only(const char *raw, size_t len, int *lines)
+{
+	*lines = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			return 0;
+		if (raw[i] == '\r' && (i + 1 == len || raw[i + 1] != '\n'))
+			return 0;
+		*lines += raw[i] == '\n';
+	}
+	return len >= 2 && raw[len - 2] == '\r' && raw[len - 1] == '\n';
+}
+
+/*
+ * Standard output redirected to a file or pipe is CRLF text, whatever the
+ * format, also where a line crosses the output buffer (16 KiB).
+ */
+static void
+t_stdout_crlf_when_redirected(void **state)
+{
+	enum { NFILES = 600 };
+	static const char *const formats[] = { "text", "csv", "json" };
+	static const int lines[] = { NFILES + 1, NFILES + 1, -1 };
+	struct fx *f = *state;
+	struct run *r;
+	int n;
+
+	make_many(f, NULL, "f", NFILES);
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		r = MM(f, "--format", formats[i], "--dir", f->wdir);
+		expect_exit(r, 0);
+		if (r->rawlen < 16384 + 100 || !crlf_only(r->raw, r->rawlen, &n) ||
+		    (lines[i] >= 0 && n != lines[i])) {
+			dump(r);
+			fail_msg("--format %s: %zu bytes on stdout, expected "
+			    "over 16 KiB of CRLF lines only (%d lines)",
+			    formats[i], r->rawlen, lines[i]);
+		}
+	}
+	r = MM(f, "--help");
+	expect_exit(r, 0);
+	if (!crlf_only(r->raw, r->rawlen, &n) || n < 10) {
+		dump(r);
+		fail_msg("--help: not CRLF lines only");
+	}
+}
+
 /* ---- hostile names and links ---- */
 
 static void
@@ -761,6 +811,47 @@ t_symlink_target_survives(void **state)
 	expect_line(r, "deleted", W(f, "a.mmp"));
 	expect_exists(target);
 	expect_exists(U(f, "x.mmp"));
+	expect_gone(U(f, "a.mmp"));
+}
+
+/*
+ * The link guard compares the name the handle got, not only its length: a
+ * symlink x.mmp -> x.dat beside its target names a file of the same
+ * directory with a name of the same length.  Wine lists the link as a
+ * plain file and its disposition would delete x.dat.
+ */
+static void
+t_link_guard_compares_the_name(void **state)
+{
+	struct fx *f = *state;
+	struct stat sb;
+	struct run *r;
+	char *c;
+
+	mkfile(U(f, "x.dat"));
+	mkfile(U(f, "a.mmp"));
+	if (symlink("x.dat", U(f, "x.mmp")) != 0 ||
+	    lstat(U(f, "x.mmp"), &sb) != 0 || !S_ISLNK(sb.st_mode))
+		fail_msg("cannot make the symlink: %s", strerror(errno));
+
+	r = MM(f, "--dir", f->wdir);
+	expect_exit(r, 2);
+	expect_line(r, "skipped", W(f, "x.mmp"));
+	expect_line(r, "unlocked", W(f, "a.mmp"));
+
+	r = MM(f, "--delete", "--dir", f->wdir);
+	expect_exit(r, 2);
+	expect_line(r, "skipped", W(f, "x.mmp"));
+	expect_line(r, "deleted", W(f, "a.mmp"));
+	expect_summary(r, 1, "skipped");
+	expect_no_line(r, W(f, "x.dat"));
+	expect_exists(U(f, "x.dat"));
+	c = read_raw(U(f, "x.dat"), NULL);
+	if (strcmp(c, "mmp test data\n") != 0)
+		fail_msg("x.dat lost its contents");
+	free(c);
+	if (lstat(U(f, "x.mmp"), &sb) != 0 || !S_ISLNK(sb.st_mode))
+		fail_msg("the link x.mmp is gone or changed");
 	expect_gone(U(f, "a.mmp"));
 }
 
@@ -817,51 +908,53 @@ t_hardlink_other_name_survives(void **state)
 		fail_msg("%s lost its contents", other);
 }
 
+/*
+ * Names made on Linux that Windows forbids are listed by Wine, and each is
+ * reported on a line of its own as an error that cannot be opened, and
+ * left; CON.mmp, a device name only to Win32's path parsing, is an
+ * ordinary file when opened relative to the directory, and deleted.
+ */
 static void
-t_odd_names_do_not_crash(void **state)
+t_odd_names_reported_not_crashed(void **state)
 {
 	static const char *const odd[] = {
-		"q?x.mmp", "CON.mmp", "lt<gt>.mmp", "pipe|.mmp", "star*.mmp",
+		"q?x.mmp", "lt<gt>.mmp", "pipe|.mmp", "star*.mmp",
 		"colon:.mmp", "quote\".mmp", "back\\slash.mmp",
 	};
-	static const char *const statuses[] = {
-		"deleted", "locked", "read-only", "skipped", "error",
-	};
+	enum { NODD = sizeof odd / sizeof odd[0] };
 	struct fx *f = *state;
+	char want[PATH_MAX];
 	struct run *r;
 
-	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+	for (size_t i = 0; i < NODD; i++)
 		mkfile(U(f, odd[i]));
+	mkfile(U(f, "CON.mmp"));
 	mkfile(U(f, "a.mmp"));
 	mkfile(U(f, "keep?.txt"));
 
 	r = MM(f, "--delete", "--dir", f->wdir);
-	if (r->status != 0 && r->status != 2) {
-		dump(r);
-		fail_msg("exit status %d, expected 0 or 2", r->status);
+	expect_exit(r, 2);
+	for (size_t i = 0; i < NODD; i++) {
+		fmt(want, sizeof want, "error     %s  (Windows cannot open a "
+		    "file of this name)", W(f, odd[i]));
+		expect_out_line(r, want);
+		expect_line(r, "error", W(f, odd[i]));
+		expect_exists(U(f, odd[i]));
 	}
+	expect_line(r, "deleted", W(f, "CON.mmp"));
 	expect_line(r, "deleted", W(f, "a.mmp"));
+	expect_gone(U(f, "CON.mmp"));
 	expect_gone(U(f, "a.mmp"));
 	expect_exists(U(f, "keep?.txt"));
-	if (summary(r->out)[0] == '\0') {
+	expect_no_line(r, W(f, "keep?.txt"));
+	expect_summary(r, NODD + 2, ".mmp files in 1 directory");
+	expect_summary(r, 2, "deleted");
+	expect_summary(r, NODD, "errors");
+	/* those lines and the summary, nothing else */
+	if (count_all_lines(r->out) != NODD + 3) {
 		dump(r);
-		fail_msg("no summary line");
-	}
-	for (const char *l = r->out; *l != '\0'; ) {
-		const char *eol = strchr(l, '\n');
-		int known = 0;
-
-		if (eol == NULL)
-			eol = l + strlen(l);
-		for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-			if (strncmp(l, statuses[i], strlen(statuses[i])) == 0 &&
-			    l[strlen(statuses[i])] == ' ')
-				known = 1;
-		if (!known && strncmp(l, summary(r->out), (size_t)(eol - l)) != 0) {
-			dump(r);
-			fail_msg("unexpected output line: %.*s", (int)(eol - l), l);
-		}
-		l = *eol != '\0' ? eol + 1 : eol;
+		fail_msg("%d lines on stdout, expected %d", count_all_lines(r->out),
+		    (int)NODD + 3);
 	}
 }
 
@@ -890,6 +983,153 @@ t_long_path_over_max_path(void **state)
 		expect_exit(r, 0);
 		expect_line(r, "deleted", W(f, file));
 		expect_gone(U(f, file));
+	}
+}
+
+/* ---- the delete goes through the probing handle ---- */
+
+/* The value of "key=" in a Wine trace line, up to the next space. */
+static const char *
+trace_field(const char *line, const char *eol, const char *key)
+{
+	char *v = ring();
+	const char *p = strstr(line, key), *e;
+
+	if (p == NULL || p > eol)
+		return "";
+	p += strlen(key);
+	for (e = p; e < eol && *e != ' '; e++)
+		continue;
+	fmt(v, PATH_MAX, "%.*s", (int)(e - p), p);
+	return v;
+}
+
+/*
+ * Wine's +file trace shows every NtCreateFile (name, root directory,
+ * options), every NtSetInformationFile (handle, class) and every
+ * path-based DeleteFileW.  Each file must be opened once, by its bare
+ * name relative to the directory's handle, without FILE_DELETE_ON_CLOSE,
+ * and marked for deletion (FileDispositionInformation, 13, or its Ex
+ * form, 64) through a handle that is not the directory's before anything
+ * else is opened; nothing is deleted, renamed or moved by path.
+ */
+static void
+t_delete_goes_through_the_probing_handle(void **state)
+{
+	static const char *const names[] = { "a.mmp", "b.mmp", "r.mmp" };
+	enum { N = sizeof names / sizeof names[0] };
+	struct fx *f = *state;
+	int opened[N] = { 0 }, disposed[N] = { 0 }, cur = -1, nopen = 0;
+	char root[64] = "", curh[64] = "";
+	struct run *r;
+
+	for (size_t i = 0; i < N; i++)
+		mkfile(U(f, names[i]));
+	chmod(U(f, "r.mmp"), 0444);
+
+	r = MMENV(f, "WINEDEBUG=+file", "--delete", "--force", "--dir",
+	    f->wdir);
+	/* the trace first: it says how, the rest only what */
+	for (const char *l = r->err; *l != '\0'; ) {
+		const char *eol = strchr(l, '\n'), *t;
+
+		if (eol == NULL)
+			eol = l + strlen(l);
+		t = strstr(l, ":trace:file:");
+		if (t != NULL && t < eol) {
+			t += strlen(":trace:file:");
+			if (strncmp(t, "DeleteFile", 10) == 0 ||
+			    strncmp(t, "NtDeleteFile", 12) == 0 ||
+			    strncmp(t, "MoveFile", 8) == 0) {
+				dump(r);
+				fail_msg("deleted by path: %.*s",
+				    (int)(eol - l), l);
+			}
+			if (strncmp(t, "NtCreateFile ", 13) == 0) {
+				const char *name = trace_field(t, eol, "name=");
+				unsigned long opts = strtoul(trace_field(t, eol,
+				    "options="), NULL, 16);
+
+				if (opts & 0x1000) {	/* FILE_DELETE_ON_CLOSE */
+					dump(r);
+					fail_msg("opened to delete on close: "
+					    "%.*s", (int)(eol - l), l);
+				}
+				cur = -1;
+				for (size_t i = 0; i < N; i++) {
+					char bare[32], tail[32];
+
+					fmt(bare, sizeof bare, "L\"%s\"",
+					    names[i]);
+					fmt(tail, sizeof tail, "\\\\%s\"",
+					    names[i]);
+					if (strcmp(name, bare) == 0) {
+						cur = (int)i;
+						opened[i]++;
+						fmt(root, sizeof root, "%s",
+						    trace_field(t, eol, "root="));
+					} else if (strstr(name, tail) != NULL) {
+						dump(r);
+						fail_msg("%s opened by path: %s",
+						    names[i], name);
+					}
+				}
+				if (cur >= 0 && (strcmp(root, "(nil)") == 0 ||
+				    root[0] == '\0')) {
+					dump(r);
+					fail_msg("%s opened without the "
+					    "directory's handle", names[cur]);
+				}
+				nopen++;
+				curh[0] = '\0';
+			} else if (strncmp(t, "NtSetInformationFile (", 22) == 0) {
+				const char *a = t + 22, *c;
+				unsigned long cls;
+				char h[64];
+
+				c = memchr(a, ',', (size_t)(eol - a));
+				if (c == NULL)
+					fail_msg("unreadable trace: %.*s",
+					    (int)(eol - l), l);
+				fmt(h, sizeof h, "%.*s", (int)(c - a), a);
+				c = eol;
+				while (c > a && c[-1] != ',')
+					c--;
+				cls = strtoul(c, NULL, 16);
+				if (cls == 10 || cls == 65) {	/* rename */
+					dump(r);
+					fail_msg("renamed: %.*s", (int)(eol - l),
+					    l);
+				}
+				if ((cls == 13 || cls == 64) && (cur < 0 ||
+				    strcmp(h, root) == 0 || (curh[0] != '\0' &&
+				    strcmp(h, curh) != 0))) {
+					dump(r);
+					fail_msg("a disposition through handle "
+					    "%s, not the handle that probed "
+					    "the file just opened", h);
+				}
+				if (cls == 13 || cls == 64) {
+					fmt(curh, sizeof curh, "%s", h);
+					disposed[cur] = 1;
+				}
+			}
+		}
+		l = *eol != '\0' ? eol + 1 : eol;
+	}
+	for (size_t i = 0; i < N; i++)
+		if (opened[i] != 1 || !disposed[i]) {
+			dump(r);
+			fail_msg("%s: opened %d times by its bare name, %s", names[i],
+			    opened[i], disposed[i] ? "marked for deletion" :
+			    "never marked for deletion through that handle");
+		}
+	if (nopen == 0)
+		fail_msg("no NtCreateFile in the trace");
+	expect_exit(r, 0);
+	for (size_t i = 0; i < N; i++) {
+		expect_line(r, "deleted", W(f, names[i]));
+		expect_gone(U(f, names[i]));
 	}
 }
 
@@ -932,6 +1172,51 @@ t_readonly_deleted_with_force(void **state)
 	expect_exit(r, 0);
 	expect_line(r, "deleted", W(f, "r.mmp"));
 	expect_gone(U(f, "r.mmp"));
+}
+
+/*
+ * Read-only is an attribute of the file, not of the name: --force clears
+ * it to delete r.mmp, and gives it back when the file lives on under
+ * another name.  Checked from Linux (Wine keeps it as the mode's write
+ * bits) and from Windows (attrib).
+ */
+static void
+t_force_keeps_other_link_read_only(void **state)
+{
+	struct fx *f = *state;
+	char other[PATH_MAX], wother[PATH_MAX];
+	const char *attrib[] = { "wine", "cmd", "/c", "attrib", wother, NULL };
+	struct stat sb;
+	struct run *r;
+	const char *p;
+
+	fmt(other, sizeof other, "%s/other.dat", f->uout);
+	fmt(wother, sizeof wother, "%s\\other.dat", f->wout);
+	mkfile(other);
+	if (link(other, U(f, "r.mmp")) != 0)
+		fail_msg("link: %s", strerror(errno));
+	chmod(other, 0444);
+
+	r = MM(f, "--delete", "--force", "--dir", f->wdir);
+	expect_exit(r, 0);
+	expect_line(r, "deleted", W(f, "r.mmp"));
+	expect_gone(U(f, "r.mmp"));
+	expect_exists(other);
+	if (stat(other, &sb) != 0 || sb.st_nlink != 1 || sb.st_size != 14)
+		fail_msg("%s: not the file it was", other);
+	if ((sb.st_mode & 0222) != 0)
+		fail_msg("%s is writable (mode %o): --force left the other "
+		    "name without its read-only attribute", other,
+		    (unsigned)sb.st_mode & 07777);
+	r = &f->r;
+	tool(r, attrib);
+	expect_exit(r, 0);
+	/* "A    R       C:\...": the attribute letters before the path */
+	p = strstr(r->out, wother);
+	if (p == NULL || memchr(r->out, 'R', (size_t)(p - r->out)) == NULL) {
+		dump(r);
+		fail_msg("attrib does not show %s read-only", wother);
+	}
 }
 
 /* ---- what counts as a lock ---- */
@@ -999,9 +1284,18 @@ t_attribute_handle_is_not_a_lock(void **state)
 	expect_exit(r, 0);
 	expect_line(r, "unlocked", W(f, "b.mmp"));
 
+	/*
+	 * Deleted through mmpclean's own handle, but the attribute handle
+	 * keeps the name until it closes (no POSIX semantics under Wine).
+	 * Windows says STATUS_DELETE_PENDING and mmpclean "pending"; Wine
+	 * keeps the name with no pending state, and mmpclean, which never
+	 * says "deleted" for a name still there, says so as an error.
+	 */
 	r = MM(f, "--delete", "--dir", f->wdir);
-	expect_exit(r, 0);
-	expect_line(r, "deleted", W(f, "b.mmp"));
+	expect_exit(r, 2);
+	expect_line(r, "error", W(f, "b.mmp"));
+	expect_in(r, out, "the name is still there");
+	expect_exists(U(f, "b.mmp"));
 	assert_int_equal(release(f, h), 0);
 	expect_gone(U(f, "b.mmp"));
 }
@@ -1115,14 +1409,18 @@ main(void)
 		T(t_version),
 		T(t_quiet_prints_nothing_when_fine),
 		T(t_output_failure_exit2),
+		T(t_stdout_crlf_when_redirected),
 		T(t_unicode_names_utf8),
 		T(t_symlink_target_survives),
+		T(t_link_guard_compares_the_name),
 		T(t_symlinked_directory_untouched),
 		T(t_hardlink_other_name_survives),
-		T(t_odd_names_do_not_crash),
+		T(t_odd_names_reported_not_crashed),
 		T(t_long_path_over_max_path),
 		T(t_readonly_kept_without_force),
 		T(t_readonly_deleted_with_force),
+		T(t_force_keeps_other_link_read_only),
+		T(t_delete_goes_through_the_probing_handle),
 		T(t_lock_share_read_still_locks),
 		T(t_lock_share_all_still_locks),
 		T(t_lock_write_access_locks),
@@ -1132,6 +1430,9 @@ main(void)
 		T(t_many_files_all_but_locked_deleted),
 	};
 
+	/* E2E_FILTER=t_link*: run only the tests whose names match. */
+	if (getenv("E2E_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("E2E_FILTER"));
 	return cmocka_run_group_tests_name("mmpclean e2e", tests, group_setup,
 	    group_teardown);
 }

@@ -7,7 +7,9 @@
  *
  * Nothing here waits for a moment in time: a race is either provoked by
  * running things together and then judged only by what must hold whichever
- * way it went, or watched through the disk.
+ * way it went, or watched through the disk.  Each race test also finds out
+ * whether its race happened, and runs again until it has (a bounded number
+ * of times): a race test that passes without its race fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,8 @@
 
 #define NMANY	2000	/* files for the races */
 #define ROUNDS	3	/* races are run this many times */
+#define TRIES	(3 * ROUNDS)	/* rounds to get ROUNDS races, at most */
+#define ATTEMPTS 5	/* tries at a race run once */
 
 /* ---- files ---- */
 
@@ -294,9 +298,9 @@ t_two_deleters_same_directory(void **state)
 	struct fx *f = *state;
 	struct job ja, jb;
 	struct run ra = { .out = NULL }, rb = { .out = NULL };
-	int overlapped = 0;
+	int overlapped = 0, round;
 
-	for (int round = 0; round < ROUNDS; round++) {
+	for (round = 0; overlapped < ROUNDS && round < TRIES; round++) {
 		int na, nb;
 
 		make_many(f, NULL, "f", NMANY);
@@ -337,7 +341,11 @@ t_two_deleters_same_directory(void **state)
 	run_free(&ra);
 	run_free(&rb);
 	print_message("    (%d of %d rounds had both deleting)\n",
-	    overlapped, ROUNDS);
+	    overlapped, round);
+	if (overlapped < ROUNDS)
+		fail_msg("both runs deleted files in only %d of %d rounds (%d "
+		    "needed): the race did not happen", overlapped, round,
+		    ROUNDS);
 }
 
 /*
@@ -396,15 +404,17 @@ t_second_look_counts_other_runs(void **state)
  * for a word on its stdin, finds each intact just before the release:
  * under Wine a file marked for deletion stays on disk until its last
  * handle closes, but it can no longer be opened, so the reader is the
- * proof, not the disk.
+ * proof, not the disk.  The release must come while mmpclean runs: a try
+ * where it ended first is made again.
  */
-static void
-t_lock_released_mid_run_not_deleted_while_held(void **state)
+enum { NHELD = 20 };
+
+/* One try; whether the release came before mmpclean ended. */
+static int
+release_mid_run(struct fx *f)
 {
-	enum { NHELD = 20 };
 	static char names[NHELD][16];
 	const char *held[NHELD + 1];
-	struct fx *f = *state;
 	struct str bat = { NULL, 0, 0 };
 	char ubat[PATH_MAX], wbat[PATH_MAX], uready[PATH_MAX];
 	const char *check[] = { "wine", "cmd", "/c", wbat, NULL };
@@ -419,6 +429,7 @@ t_lock_released_mid_run_not_deleted_while_held(void **state)
 
 	make_many(f, NULL, "f", NMANY);
 	fmt(uready, sizeof uready, "%s/reader.ready", f->uout);
+	unlink(uready);
 	str_add(&bat, "@echo ready>%s\\reader.ready\r\n@set /p go=\r\n",
 	    f->wout);
 	for (int i = 0; i < NHELD; i++) {
@@ -495,6 +506,21 @@ t_lock_released_mid_run_not_deleted_while_held(void **state)
 	print_message("    (released %s mmpclean ended; %d held files then "
 	    "deleted, %d reported locked)\n", early ? "before" : "after",
 	    ndeleted, nlocked);
+	for (int i = 0; i < NHELD; i++)
+		unlink(U(f, names[i]));
+	return early;
+}
+
+static void
+t_lock_released_mid_run_not_deleted_while_held(void **state)
+{
+	struct fx *f = *state;
+	int n;
+
+	for (n = 1; !release_mid_run(f); n++)
+		if (n == ATTEMPTS)
+			fail_msg("mmpclean ended before the release in all %d "
+			    "tries: the race did not happen", n);
 }
 
 /*
@@ -597,10 +623,10 @@ t_concurrent_del_no_errors(void **state)
 	const char *del[] = { "wine", "cmd", "/c", "del", "/q", pattern, NULL };
 	struct run *r = &f->r, rd = { .out = NULL };
 	struct job jd, j;
-	int overlapped = 0;
+	int overlapped = 0, round;
 
 	fmt(pattern, sizeof pattern, "%s", W(f, "*.mmp"));
-	for (int round = 0; round < ROUNDS; round++) {
+	for (round = 0; overlapped < ROUNDS && round < TRIES; round++) {
 		int n;
 
 		make_many(f, NULL, "f", NMANY);
@@ -631,7 +657,11 @@ t_concurrent_del_no_errors(void **state)
 	}
 	run_free(&rd);
 	print_message("    (%d of %d rounds shared the files with del)\n",
-	    overlapped, ROUNDS);
+	    overlapped, round);
+	if (overlapped < ROUNDS)
+		fail_msg("mmpclean and del shared the files in only %d of %d "
+		    "rounds (%d needed): the race did not happen", overlapped,
+		    round, ROUNDS);
 }
 
 /* ==== unattended operation ==== */
@@ -842,7 +872,8 @@ static const char json_check[] = PY_COMMON
 "        total[x['status']] = total.get(x['status'], 0) + 1\n"
 "s = doc.get('summary')\n"
 "exp = {'files': sum(total.values()), 'directories': want['scanned'], 'deleted': total.get('deleted', 0),\n"
-"       'locked': total.get('locked', 0), 'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0,\n"
+"       'locked': total.get('locked', 0), 'pending': total.get('pending', 0),\n"
+"       'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0,\n"
 "       'scheduled': 0, 'directory_errors': sum(1 for d in want['directories'] if d['error']),\n"
 "       'services': []}\n"
 "if s != exp: fail('summary %r, expected %r' % (s, exp))\n"
@@ -1206,16 +1237,16 @@ t_log_appends_timestamped_lines(void **state)
 /*
  * Two runs on different directories append to one log at once: only whole
  * lines, none lost.  The directories' names differ in length, so that a
- * line written over another shows as a torn line.
+ * line written over another shows as a torn line.  One try; returns how
+ * often the two runs' lines alternate in the log.
  */
-static void
-t_log_two_runs_at_once_whole_lines(void **state)
+static int
+log_two_runs(struct fx *f)
 {
 	enum { N = NMANY / 2 };
 	static struct logfile lf;
 	static int hits[2][N];
 	static const char *const dirs[2] = { "one", "second" };
-	struct fx *f = *state;
 	char ulog[PATH_MAX], wlog[PATH_MAX], want[PATH_MAX];
 	struct run r1 = { .out = NULL }, r2 = { .out = NULL };
 	struct job j1, j2;
@@ -1224,6 +1255,7 @@ t_log_two_runs_at_once_whole_lines(void **state)
 
 	fmt(ulog, sizeof ulog, "%s/m.log", f->uout);
 	fmt(wlog, sizeof wlog, "%s\\m.log", f->wout);
+	unlink(ulog);
 	for (int d = 0; d < 2; d++) {
 		mkdir_p(U(f, dirs[d]));
 		make_many(f, dirs[d], "f", N);
@@ -1302,6 +1334,23 @@ t_log_two_runs_at_once_whole_lines(void **state)
 	assert_int_equal(count_dir(U(f, dirs[1])), 0);
 	print_message("    (the two runs' lines alternate %d times)\n",
 	    interleaved);
+	return interleaved;
+}
+
+/*
+ * Writing at the same time is the point: one run's lines all before the
+ * other's (one alternation) is a try without the race, made again.
+ */
+static void
+t_log_two_runs_at_once_whole_lines(void **state)
+{
+	struct fx *f = *state;
+	int n;
+
+	for (n = 1; log_two_runs(f) < 2; n++)
+		if (n == ATTEMPTS)
+			fail_msg("the two runs' log lines never alternated in "
+			    "%d tries: they did not write at the same time", n);
 }
 
 /* A log that cannot be opened is said, and the cleanup still happens. */

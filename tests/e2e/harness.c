@@ -228,14 +228,14 @@ tmpfd(void)
 }
 
 /*
- * Everything in fd from the start, '\r' removed, NUL-terminated.  pread:
- * the offset is shared with a child still writing to it.
+ * Everything in fd from the start, as it is, NUL-terminated; its length in
+ * *lenp.  pread: the offset is shared with a child still writing to it.
  */
-char *
-slurp(int fd)
+static char *
+slurp_raw(int fd, size_t *lenp)
 {
 	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap), *s, *d;
+	char *buf = malloc(cap);
 	ssize_t n;
 
 	if (buf == NULL)
@@ -249,6 +249,18 @@ slurp(int fd)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+/* Everything in fd from the start, '\r' removed, NUL-terminated. */
+char *
+slurp(int fd)
+{
+	size_t len;
+	char *buf = slurp_raw(fd, &len), *s, *d;
+
 	for (s = d = buf; s < buf + len; s++)
 		if (*s != '\r')
 			*d++ = *s;
@@ -328,7 +340,71 @@ run_free(struct run *r)
 {
 	free(r->out);
 	free(r->err);
-	r->out = r->err = NULL;
+	free(r->raw);
+	r->out = r->err = r->raw = NULL;
+	r->rawlen = 0;
+}
+
+static char **
+strv_dup(const char *const *v)
+{
+	size_t n = 0;
+	char **c;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	if (v == NULL || (c = calloc(n + 1, sizeof *c)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((c[i] = strdup(v[i])) == NULL)
+			abort();
+	return c;
+}
+
+static void
+strv_free(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Standard streams as j's copies say, and the process. */
+static int
+job_spawn(struct job *j)
+{
+	struct stat sb;
+
+	j->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (j->path == NULL)
+		j->out = tmpfd();
+	else if (strcmp(j->path, "-") == 0)
+		j->out = -1;
+	else
+		j->out = open(j->path, O_WRONLY | O_CLOEXEC);
+	j->err = tmpfd();
+	if (j->in < 0 || j->err < 0 || (j->out < 0 &&
+	    (j->path == NULL || strcmp(j->path, "-") != 0))) {
+		fprintf(stderr, "e2e: cannot set up stdio: %s\n",
+		    strerror(errno));
+		abort();
+	}
+	j->outsize = j->path != NULL && j->out >= 0 &&
+	    fstat(j->out, &sb) == 0 ? sb.st_size : -1;
+	j->reaped = 0;
+	j->t0 = now_ms();
+	j->pid = spawn_env((const char *const *)j->argv,
+	    (const char *const *)j->env, j->cwd, j->in, j->out, j->err);
+	return j->pid < 0 ? -1 : 0;
+}
+
+static void
+job_close(struct job *j)
+{
+	close(j->in);
+	if (j->out >= 0)
+		close(j->out);
+	close(j->err);
 }
 
 static int
@@ -338,6 +414,7 @@ job_start_env(struct job *j, struct run *r, const char *const argv[],
 	size_t len = 0;
 
 	run_free(r);
+	r->restarts = 0;
 	r->cmd[0] = '\0';
 	for (const char *const *a = argv; *a != NULL; a++) {
 		int n = snprintf(r->cmd + len, sizeof r->cmd - len, "%s%s",
@@ -346,25 +423,15 @@ job_start_env(struct job *j, struct run *r, const char *const argv[],
 			break;
 		len += (size_t)n;
 	}
+	memset(j, 0, sizeof *j);
 	j->r = r;
 	j->outpath = outpath != NULL;
-	j->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (outpath == NULL)
-		j->out = tmpfd();
-	else if (strcmp(outpath, "-") == 0)
-		j->out = -1;
-	else
-		j->out = open(outpath, O_WRONLY | O_CLOEXEC);
-	j->err = tmpfd();
-	if (j->in < 0 || j->err < 0 || (j->out < 0 &&
-	    (outpath == NULL || strcmp(outpath, "-") != 0))) {
-		fprintf(stderr, "e2e: cannot set up stdio: %s\n",
-		    strerror(errno));
+	j->argv = strv_dup(argv);
+	j->env = strv_dup(env);
+	if ((cwd != NULL && (j->cwd = strdup(cwd)) == NULL) ||
+	    (outpath != NULL && (j->path = strdup(outpath)) == NULL))
 		abort();
-	}
-	j->t0 = now_ms();
-	j->pid = spawn_env(argv, env, cwd, j->in, j->out, j->err);
-	return j->pid < 0 ? -1 : 0;
+	return job_spawn(j);
 }
 
 int
@@ -374,19 +441,90 @@ job_start(struct job *j, struct run *r, const char *const argv[],
 	return job_start_env(j, r, argv, NULL, cwd, outpath);
 }
 
+/* Whether an ended job wrote nothing at all (unknown: no). */
+static int
+job_silent(const struct job *j)
+{
+	struct stat sb;
+
+	if (fstat(j->err, &sb) != 0 || sb.st_size != 0)
+		return 0;
+	if (j->path == NULL)
+		return fstat(j->out, &sb) == 0 && sb.st_size == 0;
+	if (strcmp(j->path, "-") == 0)
+		return 0;	/* nothing to look at */
+	return j->outsize == 0 && stat(j->path, &sb) == 0 && sb.st_size == 0;
+}
+
+int
+job_retry(struct job *j)
+{
+	uint64_t ms;
+
+	if (j->pid <= 0)
+		return 0;
+	if (!j->reaped) {
+		if (!has_ended(j->pid))
+			return 0;
+		j->status = reap(j->pid, RUN_MS);
+		j->reaped = 1;
+	}
+	if (!j->retry || j->status != 1 || !job_silent(j))
+		return 0;
+	ms = now_ms() - j->t0;
+	if (j->r->restarts > 0) {
+		fprintf(stderr, "e2e: %s: exit status 1 after %llu ms with no "
+		    "output, again: Wine failed to start it twice\n", j->r->cmd,
+		    (unsigned long long)ms);
+		return 0;
+	}
+	fprintf(stderr, "e2e: %s: exit status 1 after %llu ms with no output "
+	    "at all: Wine did not start it; starting it again\n", j->r->cmd,
+	    (unsigned long long)ms);
+	job_close(j);
+	j->r->restarts++;
+	if (job_spawn(j) != 0) {
+		j->reaped = 1;
+		j->status = -1;
+	}
+	return 1;
+}
+
 int
 job_wait(struct job *j, int ms)
 {
 	struct run *r = j->r;
 
-	r->status = j->pid < 0 ? -1 : reap(j->pid, ms);
+	for (;;) {
+		if (j->pid < 0)
+			r->status = -1;
+		else if (j->reaped)
+			r->status = j->status;
+		else
+			r->status = reap(j->pid, ms);
+		if (r->status < 0 || j->pid < 0)
+			break;
+		j->reaped = 1;
+		j->status = r->status;
+		if (!job_retry(j))
+			break;
+	}
 	r->ms = now_ms() - j->t0;
-	r->out = j->outpath ? strdup("") : slurp(j->out);
+	if (j->outpath) {
+		r->out = strdup("");
+		r->raw = strdup("");
+	} else {
+		r->out = slurp(j->out);
+		r->raw = slurp_raw(j->out, &r->rawlen);
+	}
 	r->err = slurp(j->err);
-	close(j->in);
-	if (j->out >= 0)
-		close(j->out);
-	close(j->err);
+	job_close(j);
+	strv_free(j->argv);
+	strv_free(j->env);
+	free(j->cwd);
+	free(j->path);
+	j->argv = j->env = NULL;
+	j->cwd = j->path = NULL;
 	j->pid = 0;
 	return r->status == -1 ? -1 : 0;
 }
@@ -428,10 +566,11 @@ run_ok(const char *const argv[])
 void
 dump(const struct run *r)
 {
-	print_message("command: %s\nexit status: %d after %llu ms\n"
+	print_message("command: %s\nexit status: %d after %llu ms%s\n"
 	    "--- stdout ---\n%.4000s\n--- stderr ---\n%.6000s\n"
 	    "--------------\n", r->cmd, r->status, (unsigned long long)r->ms,
-	    r->out, r->err);
+	    r->restarts > 0 ? " (started again: Wine failed to start it)" :
+	    "", r->out, r->err);
 }
 
 static void
@@ -456,7 +595,7 @@ mmenv(struct fx *f, const char *const *env, const char *outpath,
 
 	mm_argv(argv, args);
 	if (job_start_env(&j, &f->r, argv, env, f->udir, outpath) != 0 ||
-	    job_wait(&j, RUN_MS) != 0) {
+	    (j.retry = 1, job_wait(&j, RUN_MS)) != 0) {
 		dump(&f->r);
 		fail_msg("%s: did not finish within %d s", f->r.cmd,
 		    RUN_MS / 1000);
@@ -472,15 +611,23 @@ mmv(struct fx *f, const char *outpath, const char *const *args)
 
 /* The same in the background. */
 void
-mm_start(struct fx *f, struct job *j, struct run *r, const char *outpath,
-    const char *const *args)
+mm_start_env(struct fx *f, struct job *j, struct run *r,
+    const char *const *env, const char *outpath, const char *const *args)
 {
 	const char *argv[64];
 
 	mm_argv(argv, args);
-	if (job_start(j, r, argv, f->udir, outpath) != 0)
+	if (job_start_env(j, r, argv, env, f->udir, outpath) != 0)
 		fail_msg("fork: %s", strerror(errno));
+	j->retry = 1;
 	bg_add(f, j->pid);
+}
+
+void
+mm_start(struct fx *f, struct job *j, struct run *r, const char *outpath,
+    const char *const *args)
+{
+	mm_start_env(f, j, r, NULL, outpath, args);
 }
 
 void
@@ -497,27 +644,52 @@ mm_wait(struct fx *f, struct job *j)
 	bg_forget(f, pid);
 }
 
+/* Occurrences of needle in hay. */
+int
+count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p != NULL;
+	    p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
 void
-mm_await(struct fx *f, struct job *j, const char *text)
+mm_await_n(struct fx *f, struct job *j, const char *text, int n)
 {
 	for (uint64_t end = now_ms() + RUN_MS; ; sleep_ms(10)) {
 		char *err = slurp(j->err);
-		int found = strstr(err, text) != NULL;
+		int found = count_str(err, text) >= n;
 
-		if (!found && has_ended(j->pid)) {
-			mm_wait(f, j);
-			dump(j->r);
-			free(err);
-			fail_msg("%s ended before saying \"%s\"", j->r->cmd,
-			    text);
-		}
 		free(err);
 		if (found)
 			return;
+		if (has_ended(j->pid)) {
+			pid_t old = j->pid;
+
+			if (job_retry(j)) {
+				bg_forget(f, old);
+				bg_add(f, j->pid);
+				end = now_ms() + RUN_MS;
+				continue;
+			}
+			mm_wait(f, j);
+			dump(j->r);
+			fail_msg("%s ended before saying \"%s\"%s", j->r->cmd,
+			    text, n > 1 ? " often enough" : "");
+		}
 		if (now_ms() > end)
-			fail_msg("%s: no \"%s\" within %d s", j->r->cmd, text,
-			    RUN_MS / 1000);
+			fail_msg("%s: no \"%s\" (%d times) within %d s",
+			    j->r->cmd, text, n, RUN_MS / 1000);
 	}
+}
+
+void
+mm_await(struct fx *f, struct job *j, const char *text)
+{
+	mm_await_n(f, j, text, 1);
 }
 
 /* Background processes a failed test leaves are killed by the teardown. */
@@ -848,34 +1020,54 @@ hold(struct fx *f, const char *share, const char *access,
 			abort();
 	argv[n] = NULL;
 
-	if (pipe2(p, O_CLOEXEC) != 0 || (h->errfd = tmpfd()) < 0 ||
-	    (devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
-		fail_msg("holder set-up: %s", strerror(errno));
-	h->pid = spawn(argv, NULL, p[0], devnull, h->errfd);
+	/*
+	 * holdlock, once started, exits only with 2 or 3 and a message, or
+	 * when told to: an exit 1 in silence is Wine failing to start it.
+	 */
+	for (int attempt = 0; ; attempt++) {
+		if (pipe2(p, O_CLOEXEC) != 0 || (h->errfd = tmpfd()) < 0 ||
+		    (devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+			fail_msg("holder set-up: %s", strerror(errno));
+		h->pid = spawn(argv, NULL, p[0], devnull, h->errfd);
+		close(p[0]);
+		close(devnull);
+		h->fd = p[1];
+		if (h->pid < 0) {
+			h->pid = 0;
+			fail_msg("fork: %s", strerror(errno));
+		}
+		for (end = now_ms() + READY_MS; !exists(h->ready); nap()) {
+			int st;
+
+			if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
+				char *err = slurp(h->errfd);
+
+				h->pid = 0;
+				close(h->fd);
+				close(h->errfd);
+				if (attempt == 0 && WIFEXITED(st) &&
+				    WEXITSTATUS(st) == 1 && err[0] == '\0') {
+					fprintf(stderr, "e2e: holdlock exited 1 "
+					    "in silence: Wine did not start it; "
+					    "starting it again\n");
+					free(err);
+					break;
+				}
+				print_message("holdlock exit %d, stderr: %s\n",
+				    WIFEXITED(st) ? WEXITSTATUS(st) : -1, err);
+				free(err);
+				fail_msg("holdlock exited before holding its "
+				    "files");
+			}
+			if (now_ms() > end)
+				fail_msg("holdlock not ready after %d s",
+				    READY_MS / 1000);
+		}
+		if (h->pid != 0)
+			break;
+	}
 	for (size_t i = first; i < n; i++)
 		free((char *)argv[i]);
-	close(p[0]);
-	close(devnull);
-	h->fd = p[1];
-	if (h->pid < 0) {
-		h->pid = 0;
-		fail_msg("fork: %s", strerror(errno));
-	}
-
-	for (end = now_ms() + READY_MS; !exists(h->ready); nap()) {
-		int st;
-
-		if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
-			char *err = slurp(h->errfd);
-
-			h->pid = 0;
-			print_message("holdlock stderr: %s\n", err);
-			free(err);
-			fail_msg("holdlock exited before holding its files");
-		}
-		if (now_ms() > end)
-			fail_msg("holdlock not ready after %d s", READY_MS / 1000);
-	}
 	return slot;
 }
 
@@ -1004,11 +1196,48 @@ wine_tool(const char *const argv[], int ms)
 	return st;
 }
 
+static const char *const kill_server[] = { "wineserver", "-k", NULL };
+static const char *const wait_server[] = { "wineserver", "-w", NULL };
+
+static int
+make_prefix(void)
+{
+	static const char *const boot[] = { "wineboot", "-i", NULL };
+
+	fprintf(stderr, "e2e: creating the Wine prefix %s\n", g_prefix);
+	if (wine_tool(boot, BOOT_MS) != 0)
+		return -1;
+	wine_tool(wait_server, RUN_MS);
+	return 0;
+}
+
+/* Whether `wine cmd /c echo ok` says ok (asked twice: a start may fail). */
+static int
+prefix_works(void)
+{
+	static const char *const echo[] = { "wine", "cmd", "/c", "echo", "ok",
+	    NULL };
+	struct run r = { .out = NULL };
+
+	for (int i = 0; i < 2; i++) {
+		int ok = run_cmd(&r, echo, NULL, NULL, BOOT_MS) == 0 &&
+		    r.status == 0 && strcmp(r.out, "ok\n") == 0;
+
+		if (ok) {
+			run_free(&r);
+			return 1;
+		}
+		fprintf(stderr, "e2e: wine cmd /c echo ok: exit %d after %llu "
+		    "ms\n%.2000s%.2000s", r.status, (unsigned long long)r.ms,
+		    r.out, r.err);
+	}
+	run_free(&r);
+	return 0;
+}
+
 int
 group_setup(void **state)
 {
-	static const char *const boot[] = { "wineboot", "-i", NULL };
-	static const char *const wait[] = { "wineserver", "-w", NULL };
 	static const char *const persist[] = { "wineserver", "-p", NULL };
 	char self[PATH_MAX], root[PATH_MAX], path[PATH_MAX], *slash;
 	const char *pfx;
@@ -1057,16 +1286,37 @@ group_setup(void **state)
 	fmt(g_windir, sizeof g_windir, "%s/windows", g_drive_c);
 
 	fmt(path, sizeof path, "%s/system.reg", g_prefix);
-	if (access(path, F_OK) != 0) {
-		fprintf(stderr, "e2e: creating the Wine prefix %s\n", g_prefix);
-		if (wine_tool(boot, BOOT_MS) != 0)
-			return -1;
-		wine_tool(wait, RUN_MS);
-	}
+	if (access(path, F_OK) != 0 && make_prefix() != 0)
+		return -1;
 	/* 2: a server is already running; fine, only slower. */
 	st = wine_tool(persist, RUN_MS);
 	if (st != 0 && st != 2)
 		return -1;
+	/*
+	 * A prefix Wine cannot start programs in (one made before wine32
+	 * was installed: "could not load kernel32.dll, status c0000135") is
+	 * made again, once.
+	 */
+	if (!prefix_works()) {
+		fprintf(stderr, "e2e: the Wine prefix %s cannot start a program "
+		    "(wine cmd /c echo ok failed twice); making it again\n",
+		    g_prefix);
+		wine_tool(kill_server, RUN_MS);
+		wine_tool(wait_server, RUN_MS);
+		rm_rf(g_prefix);
+		if (exists(g_prefix)) {
+			fprintf(stderr, "e2e: cannot remove %s\n", g_prefix);
+			return -1;
+		}
+		if (make_prefix() != 0)
+			return -1;
+		st = wine_tool(persist, RUN_MS);
+		if ((st != 0 && st != 2) || !prefix_works()) {
+			fprintf(stderr, "e2e: the new prefix %s cannot start a "
+			    "program either\n", g_prefix);
+			return -1;
+		}
+	}
 
 	reg_del(64);
 	reg_del(32);
@@ -1078,8 +1328,6 @@ group_setup(void **state)
 int
 group_teardown(void **state)
 {
-	static const char *const kill_server[] = { "wineserver", "-k", NULL };
-	static const char *const wait_server[] = { "wineserver", "-w", NULL };
 	char path[PATH_MAX];
 
 	(void)state;

@@ -2,11 +2,15 @@
  * holdlock: hold files open the way an IIS process holds its .mmp files.
  *
  *	holdlock.exe READYFILE [--share r|w|d|rw|rwd|none]
- *	    [--access r|w|rw|attr|delete] FILE...
+ *	    [--access r|w|rw|attr|delete|map|pending] FILE...
  *
  * Opens every FILE with CreateFileW (default GENERIC_READ, no sharing), then
  * creates READYFILE to say it holds them all, and keeps them open until its
- * standard input reaches end of file.  Wine enforces share modes only between
+ * standard input reaches end of file.  Two holds that are not opens:
+ * "map" maps each file read-only and closes its handles, keeping only the
+ * view (a lock the disposition finds, not the open); "pending" keeps an
+ * attribute-only handle that shares delete and deletes the file through a
+ * second handle, so the delete waits for the first to close.  Wine enforces share modes only between
  * Windows processes, so the end-to-end tests need a Windows process for this.
  *
  * Exit status: 0 released normally, 2 usage, 3 an open or READYFILE failed,
@@ -73,6 +77,8 @@ parse_access(const wchar_t *s, DWORD *access)
 		{ L"rw",     GENERIC_READ | GENERIC_WRITE },
 		{ L"attr",   FILE_READ_ATTRIBUTES },
 		{ L"delete", DELETE },
+		{ L"map",    GENERIC_READ },
+		{ L"pending", FILE_READ_ATTRIBUTES },
 	};
 
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -87,16 +93,53 @@ static int
 usage(void)
 {
 	fwprintf(stderr, L"usage: holdlock READYFILE [--share r|w|d|rw|rwd|none]"
-	    L" [--access r|w|rw|attr|delete] FILE...\n");
+	    L" [--access r|w|rw|attr|delete|map|pending] FILE...\n");
 	return 2;
+}
+
+/* A read-only view of h's file, its handles closed; 0 or an error. */
+static DWORD
+map_view(HANDLE h)
+{
+	HANDLE m = CreateFileMappingW(h, NULL, PAGE_READONLY, 0, 0, NULL);
+	DWORD e = GetLastError();
+
+	CloseHandle(h);
+	if (m == NULL)
+		return e;
+	if (MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0) == NULL)
+		e = GetLastError();
+	else
+		e = 0;
+	CloseHandle(m);
+	return e;
+}
+
+/* Deletes path through a second handle while h keeps it; 0 or an error. */
+static DWORD
+delete_by_other(const wchar_t *path)
+{
+	FILE_DISPOSITION_INFO di = { TRUE };
+	HANDLE d = CreateFileW(path, DELETE, FILE_SHARE_READ |
+	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+	    FILE_ATTRIBUTE_NORMAL, NULL);
+	DWORD e = 0;
+
+	if (d == INVALID_HANDLE_VALUE)
+		return GetLastError();
+	if (!SetFileInformationByHandle(d, FileDispositionInfo, &di,
+	    sizeof di))
+		e = GetLastError();
+	CloseHandle(d);
+	return e;
 }
 
 int
 wmain(int argc, wchar_t **argv)
 {
-	DWORD share = 0, access = GENERIC_READ;
+	DWORD share = 0, access = GENERIC_READ, e;
 	HANDLE *held, ready, thread;
-	int nheld = 0, i, rc;
+	int nheld = 0, i, rc, map = 0, pending = 0;
 
 	if (argc < 3)
 		return usage();
@@ -111,6 +154,11 @@ wmain(int argc, wchar_t **argv)
 		} else if (wcscmp(argv[i], L"--access") == 0) {
 			if (++i == argc || parse_access(argv[i], &access) != 0)
 				return usage();
+			map = wcscmp(argv[i], L"map") == 0;
+			pending = wcscmp(argv[i], L"pending") == 0;
+			if (map || pending)
+				share = FILE_SHARE_READ | FILE_SHARE_WRITE |
+				    FILE_SHARE_DELETE;
 		} else {
 			HANDLE h = CreateFileW(argv[i], access, share, NULL,
 			    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
@@ -119,7 +167,18 @@ wmain(int argc, wchar_t **argv)
 				    L" error %lu\n", argv[i], GetLastError());
 				return 3;
 			}
-			held[nheld++] = h;
+			e = map ? map_view(h) : pending ?
+			    delete_by_other(argv[i]) : 0;
+			if (e != 0) {
+				fwprintf(stderr, L"holdlock: cannot %ls %ls:"
+				    L" error %lu\n", map ? L"map" : L"delete",
+				    argv[i], e);
+				return 3;
+			}
+			if (!map)
+				held[nheld++] = h;
+			else
+				nheld++;	/* the view holds it */
 		}
 	}
 	if (nheld == 0)
@@ -149,7 +208,7 @@ wmain(int argc, wchar_t **argv)
 		    L" giving up\n", WAIT_LIMIT_MS / 1000);
 		rc = 4;
 	}
-	for (i = 0; i < nheld; i++)
+	for (i = 0; i < nheld && !map; i++)
 		CloseHandle(held[i]);
 	free(held);
 	return rc;

@@ -9,6 +9,8 @@
  *	                                   allow|deny DOMAIN\NAME MASK FLAGS
  *	winprobe.exe account NAME          whether NAME is an account:
  *	                                   its SID type and DOMAIN\NAME
+ *	winprobe.exe short PATH            PATH with 8.3 names
+ *	                                   (GetShortPathNameW)
  *
  * Output is UTF-8 with LF.  Exit status: 0 done, 1 not found or failed
  * (a message on stderr), 2 usage.
@@ -143,6 +145,19 @@ account(const wchar_t *name)
 	return 0;
 }
 
+static int
+shortname(const wchar_t *path)
+{
+	wchar_t buf[MAX_PATH];
+	DWORD n = GetShortPathNameW(path, buf, MAX_PATH);
+
+	if (n == 0 || n >= MAX_PATH)
+		return fail("GetShortPathNameW", GetLastError());
+	put(buf);
+	put(L"\n");
+	return 0;
+}
+
 int
 wmain(int argc, wchar_t **argv)
 {
@@ -154,9 +169,11 @@ wmain(int argc, wchar_t **argv)
 		rc = acl(argv[2]);
 	else if (argc == 3 && wcscmp(argv[1], L"account") == 0)
 		rc = account(argv[2]);
+	else if (argc == 3 && wcscmp(argv[1], L"short") == 0)
+		rc = shortname(argv[2]);
 	if (rc == 2)
 		fputs("usage: winprobe msg MODULE ID TEXT | acl PATH | "
-		    "account NAME\n", stderr);
+		    "account NAME | short PATH\n", stderr);
 	fflush(stdout);
 	return rc;
 }

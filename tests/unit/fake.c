@@ -6,6 +6,7 @@
 
 #include "fake.h"
 #include "mmpclean.h"
+#include "win32/rules.h"
 
 #define MAXF 256
 #define MAXD 16
@@ -14,6 +15,7 @@ struct ffile {
 	char name[256];
 	unsigned attrs;
 	int locked;
+	enum pst lockst;	/* what a lock answers: PST_LOCKED by default */
 	enum pst fail;
 	int vanish, deleted, opens;
 	int64_t mtime;
@@ -23,6 +25,8 @@ struct fdir {
 	int alias_of;		/* -1, or the index of the real one */
 	enum pst open_fail, list_fail;
 	int others;		/* other runs in it: plat_dir_others */
+	int has_id;
+	struct plat_dirid id;	/* if has_id */
 	struct ffile f[MAXF];
 	int n;
 };
@@ -52,6 +56,7 @@ static struct {
 		int nh;
 	} holders[16];
 	int nholders, holder_calls;
+	char holders_fail[64];
 	char pending[16][128];
 	int npending;
 	enum pst reboot_fail;
@@ -73,6 +78,15 @@ static struct {
 	int log_write_fail, log_open_now;
 	int console_out, console_err;
 	uint64_t ms, tick, slept;
+	char notice[128];
+	int notice_after;
+	struct {
+		char letter;
+		int remote;
+		char target[128];
+	} drives[8];
+	int ndrives;
+	char lasterr[256];
 } w;
 
 void
@@ -211,6 +225,12 @@ fake_holder(const char *dir, const char *name, unsigned long pid,
 }
 
 void
+fake_holders_fail(const char *name)
+{
+	snprintf(w.holders_fail, sizeof(w.holders_fail), "%s", name);
+}
+
+void
 fake_pending(const char *path)
 {
 	snprintf(w.pending[w.npending++], sizeof(w.pending[0]), "%s", path);
@@ -269,6 +289,19 @@ fake_others(const char *path, int n)
 }
 
 void
+fake_dir_id(const char *path, uint64_t volume, uint64_t lo, uint64_t hi)
+{
+	struct fdir *d;
+
+	fake_dir(path);
+	d = find_dir(path, 1);
+	d->has_id = 1;
+	d->id.volume = volume;
+	d->id.file[0] = lo;
+	d->id.file[1] = hi;
+}
+
+void
 fake_dir_alias(const char *alias, const char *path)
 {
 	fake_dir(path);
@@ -318,6 +351,13 @@ void
 fake_lock(const char *dir, const char *name, int locked)
 {
 	find_file(dir, name)->locked = locked;
+}
+
+void
+fake_lock_as(const char *dir, const char *name, int locked, enum pst st)
+{
+	find_file(dir, name)->locked = locked;
+	find_file(dir, name)->lockst = st;
 }
 
 void
@@ -425,7 +465,48 @@ fake_run(const char *arg, ...)
 const char *
 plat_lasterror(void)
 {
-	return "fake I/O error 1117";
+	return w.lasterr[0] != '\0' ? w.lasterr : "fake I/O error 1117";
+}
+
+void
+fake_drive(char letter, int remote, const char *target)
+{
+	w.drives[w.ndrives].letter = letter;
+	w.drives[w.ndrives].remote = remote;
+	snprintf(w.drives[w.ndrives].target, sizeof(w.drives[0].target), "%s",
+	    target);
+	w.ndrives++;
+}
+
+static size_t
+to16(uint16_t *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0' && n < cap; n++)
+		out[n] = (unsigned char)s[n];
+	return n;
+}
+
+/* As locks.c's reachable(), with the drives above. */
+static enum pst
+reachable(const char *path)
+{
+	uint16_t p[256], t[128];
+	size_t np = to16(p, 256, path), nt = 0;
+	int letter = path_drive(p, np), remote = 0;
+	enum reach how;
+
+	for (int i = 0; letter != 0 && i < w.ndrives; i++)
+		if (w.drives[i].letter == letter) {
+			remote = w.drives[i].remote;
+			nt = to16(t, 128, w.drives[i].target);
+		}
+	how = boot_reach(p, np, remote, nt > 0 ? t : NULL, nt);
+	if (how == REACH_BOOT)
+		return PST_OK;
+	snprintf(w.lasterr, sizeof(w.lasterr), "%s", reach_why(how));
+	return PST_IO;
 }
 
 enum pst
@@ -480,8 +561,13 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		d = &w.d[d->alias_of];
 	*dp = calloc(1, sizeof(**dp));
 	(*dp)->d = d;
-	id->volume = 7;
-	id->file = (uint64_t)(d - w.d);
+	if (d->has_id)
+		*id = d->id;
+	else {
+		id->volume = 7;
+		id->file[0] = (uint64_t)(d - w.d) + 1;
+		id->file[1] = 0;
+	}
 	w.open_dirs++;
 	return PST_OK;
 }
@@ -540,7 +626,7 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 	if (f->locked != 0) {
 		if (f->locked > 0)
 			f->locked--;
-		return PST_LOCKED;
+		return f->lockst != PST_OK ? f->lockst : PST_LOCKED;
 	}
 	if (f->fail != PST_OK)
 		return f->fail;
@@ -631,6 +717,10 @@ plat_holders(struct plat_dir *dp, const char *const *names, size_t n,
 	*nh = 0;
 	w.holder_calls++;
 	for (size_t k = 0; k < n; k++)
+		if (strcmp(w.holders_fail, "*") == 0 ||
+		    strcmp(w.holders_fail, names[k]) == 0)
+			return PST_IO;
+	for (size_t k = 0; k < n; k++)
 		for (int i = 0; i < w.nholders; i++) {
 			if (ascii_casecmp(w.holders[i].dir, dp->d->path) != 0 ||
 			    strcmp(w.holders[i].name, names[k]) != 0)
@@ -664,7 +754,11 @@ enum pst
 plat_reboot_pending(struct plat_dir *dp, const char *name, int *pending)
 {
 	char path[512];
+	enum pst r;
 
+	*pending = 0;
+	if ((r = reachable(dp->d->path)) != PST_OK)
+		return r;
 	entry_path(dp, name, path, sizeof(path));
 	*pending = fake_is_pending(path);
 	return PST_OK;
@@ -674,9 +768,12 @@ enum pst
 plat_reboot_delete(struct plat_dir *dp, const char *name)
 {
 	char path[512];
+	enum pst r;
 
 	if (w.reboot_fail != PST_OK)
 		return w.reboot_fail;
+	if ((r = reachable(dp->d->path)) != PST_OK)
+		return r;
 	entry_path(dp, name, path, sizeof(path));
 	fake_pending(path);
 	return PST_OK;
@@ -806,4 +903,23 @@ int
 plat_isconsole(enum plat_stream s)
 {
 	return s == OUT_STDOUT ? w.console_out : w.console_err;
+}
+
+void
+fake_notice(const char *text, int after)
+{
+	snprintf(w.notice, sizeof(w.notice), "%s", text);
+	w.notice_after = after;
+}
+
+const char *
+plat_notice(void)
+{
+	static char said[128];
+
+	if (w.notice[0] == '\0' || w.notice_after-- > 0)
+		return NULL;
+	memcpy(said, w.notice, sizeof(said));
+	w.notice[0] = '\0';
+	return said;
 }

@@ -20,12 +20,18 @@ void fake_windir(const char *path);
 void fake_dir(const char *path);
 void fake_dir_alias(const char *alias, const char *path);
 void fake_others(const char *path, int n);	/* other runs; -1 unknown */
+/* The identity plat_dir_open gives (by default: volume 7, its index + 1). */
+void fake_dir_id(const char *path, uint64_t volume, uint64_t lo,
+    uint64_t hi);
 void fake_dir_fail(const char *path, enum pst st);
 void fake_list_fail(const char *path, enum pst st);
 
 /* Files.  locked < 0: locked for good; > 0: for that many probes. */
 void fake_file(const char *dir, const char *name, unsigned attrs);
 void fake_lock(const char *dir, const char *name, int locked);
+/* The same, answering st: PST_MAPPED (a view), PST_PENDING (deleted). */
+void fake_lock_as(const char *dir, const char *name, int locked,
+    enum pst st);
 void fake_fail(const char *dir, const char *name, enum pst st);
 void fake_vanish(const char *dir, const char *name);
 int fake_exists(const char *dir, const char *name);
@@ -57,9 +63,13 @@ uint64_t fake_slept(void);		/* ms spent in plat_sleep_ms */
 void fake_holder(const char *dir, const char *name, unsigned long pid,
     const char *app, const char *service);
 int fake_holder_calls(void);
+/* Restart Manager fails on any set that holds name ("*": on every set). */
+void fake_holders_fail(const char *name);
 void fake_pending(const char *path);	/* PendingFileRenameOperations */
 int fake_is_pending(const char *path);
 void fake_reboot_fail(enum pst st);
+/* A drive letter: a network drive, and what QueryDosDevice says it is. */
+void fake_drive(char letter, int remote, const char *target);
 const char *fake_events(void);		/* "type id text\n" per event */
 int fake_event_installed(void);
 void fake_event_fail(enum pst st);
@@ -67,6 +77,9 @@ void fake_account(const char *name);
 const char *fake_grants(void);		/* "account:path\n" per grant */
 void fake_grant_fail(enum pst st);
 void fake_mkdir_fail(enum pst st);
+
+/* A notice the backend gives once (plat_notice), after n more calls. */
+void fake_notice(const char *text, int after);
 
 int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
 

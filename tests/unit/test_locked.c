@@ -158,6 +158,55 @@ test_holders_split_per_file(void **state)
 	    "pid 99; w3wp.exe pid 100)\n");
 }
 
+/* One file Restart Manager rejects costs only its own name. */
+static void
+test_holders_split_on_failure(void **state)
+{
+	static const char *names[] = { "a.mmp", "b.mmp", "c.mmp", "d.mmp" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		fake_file(D, names[i], 0);
+		fake_lock(D, names[i], -1);
+		fake_holder(D, names[i], 1234, "inetinfo.exe", "W3SVC");
+	}
+	fake_holders_fail("c.mmp");
+	assert_int_equal(fake_run("--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\a.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\b.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\c.mmp  (holder "
+	    "unknown)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\d.mmp  (inetinfo.exe "
+	    "pid 1234, service W3SVC)\n");
+	/* {abcd} fails, {ab} names one holder, {cd} fails, {c} fails, {d} */
+	assert_int_equal(fake_holder_calls(), 5);
+}
+
+/* A Restart Manager that always fails is asked a bounded number of times. */
+static void
+test_holders_failing_bounded(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		char name[16] = "f00.mmp";
+
+		name[1] = (char)('0' + i / 10);
+		name[2] = (char)('0' + i % 10);
+		fake_file(D, name, 0);
+		fake_lock(D, name, -1);
+	}
+	fake_holders_fail("*");
+	assert_int_equal(fake_run("--holders", NULL), EXIT_LOCKED);
+	assert_contains(fake_out(), "locked    C:\\mmp\\f00.mmp  (holder "
+	    "unknown)\n");
+	assert_contains(fake_out(), "locked    C:\\mmp\\f99.mmp  (holder "
+	    "unknown)\n");
+	/* four halvings: 1 + 2 + 4 + 8 + 16 sessions, not one per file */
+	assert_int_equal(fake_holder_calls(), 31);
+}
+
 static void
 test_holders_unknown(void **state)
 {
@@ -224,6 +273,64 @@ test_reboot_failure_is_error(void **state)
 	assert_contains(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
 }
 
+/* The delete at boot runs before the network: a UNC path is refused. */
+static void
+test_reboot_refuses_unc(void **state)
+{
+	(void)state;
+	fake_file("\\\\srv\\share\\mmp", "a.mmp", 0);
+	fake_lock("\\\\srv\\share\\mmp", "a.mmp", -1);
+	assert_int_equal(fake_run("-d", "--reboot", "--dir",
+	    "\\\\srv\\share\\mmp", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     \\\\srv\\share\\mmp\\a.mmp  "
+	    "(not scheduled: on a network drive, which the delete at the next "
+	    "boot cannot reach)\n");
+	assert_false(fake_is_pending("\\\\srv\\share\\mmp\\a.mmp"));
+}
+
+/* A mapped network drive, known by its type or by what it stands for. */
+static void
+test_reboot_refuses_network_drive(void **state)
+{
+	(void)state;
+	fake_file("Z:\\mmp", "a.mmp", 0);
+	fake_lock("Z:\\mmp", "a.mmp", -1);
+	fake_file("Y:\\mmp", "b.mmp", 0);
+	fake_lock("Y:\\mmp", "b.mmp", -1);
+	fake_drive('Z', 1, "\\Device\\LanmanRedirector\\;Z:00000000000"
+	    "3e7\\srv\\share");
+	fake_drive('Y', 0, "\\Device\\Mup\\srv\\share");
+	assert_int_equal(fake_run("-d", "--reboot", "--dir", "Z:\\mmp",
+	    "--dir", "Y:\\mmp", NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     Z:\\mmp\\a.mmp  (not "
+	    "scheduled: on a network drive");
+	assert_contains(fake_out(), "error     Y:\\mmp\\b.mmp  (not "
+	    "scheduled: on a network drive");
+	assert_false(fake_is_pending("Z:\\mmp\\a.mmp"));
+	assert_false(fake_is_pending("Y:\\mmp\\b.mmp"));
+}
+
+/* SUBST S: C:\data: S: exists only in this logon session. */
+static void
+test_reboot_refuses_subst(void **state)
+{
+	(void)state;
+	fake_file("S:\\mmp", "a.mmp", 0);
+	fake_lock("S:\\mmp", "a.mmp", -1);
+	fake_drive('S', 0, "\\??\\C:\\data");
+	fake_drive('C', 0, "\\Device\\HarddiskVolume3");
+	fake_file(D, "c.mmp", 0);
+	fake_lock(D, "c.mmp", -1);
+	assert_int_equal(fake_run("-d", "--reboot", "--dir", "S:\\mmp",
+	    "--dir", D, NULL), EXIT_FAILED);
+	assert_contains(fake_out(), "error     S:\\mmp\\a.mmp  (not "
+	    "scheduled: on a drive letter of this logon session only (SUBST)");
+	assert_false(fake_is_pending("S:\\mmp\\a.mmp"));
+	/* a local volume's letter beside it is scheduled */
+	assert_contains(fake_out(), "scheduled C:\\mmp\\c.mmp");
+	assert_true(fake_is_pending("C:\\mmp\\c.mmp"));
+}
+
 static void
 test_reboot_needs_admin(void **state)
 {
@@ -262,11 +369,16 @@ main(void)
 		T(test_reboot_pending_any_case),
 		T(test_holders_named_one_session),
 		T(test_holders_split_per_file),
+		T(test_holders_split_on_failure),
+		T(test_holders_failing_bounded),
 		T(test_holders_unknown),
 		T(test_holders_json),
 		T(test_reboot_schedules_locked),
 		T(test_reboot_already_pending_not_added),
 		T(test_reboot_failure_is_error),
+		T(test_reboot_refuses_unc),
+		T(test_reboot_refuses_network_drive),
+		T(test_reboot_refuses_subst),
 		T(test_reboot_needs_admin),
 		T(test_reboot_needs_delete),
 #undef T

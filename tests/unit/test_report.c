@@ -131,8 +131,9 @@ test_json(void **state)
 	    "\"size\":100,\"last_write\":\"2023-11-13T22:13:20Z\","
 	    "\"reason\":null}],\"error\":null}],"
 	    "\"summary\":{\"files\":3,\"directories\":1,\"unlocked\":2,"
-	    "\"locked\":1,\"read_only\":0,\"skipped\":0,\"errors\":0,"
-	    "\"young\":0,\"scheduled\":0,\"directory_errors\":0,\"services\":[]},"
+	    "\"locked\":1,\"pending\":0,\"read_only\":0,\"skipped\":0,"
+	    "\"errors\":0,\"young\":0,\"scheduled\":0,\"directory_errors\":0,"
+	    "\"services\":[]},"
 	    "\"exit_status\":1}\n");
 }
 

@@ -390,6 +390,88 @@ test_same_directory_scanned_once(void **state)
 	    NULL), EXIT_CLEAN);
 	assert_contains(fake_out(), "1 .mmp file in 1 directory");
 	assert_int_equal(fake_opens(D, "a.mmp"), 1);
+	/* said without --verbose: a wrong identity would hide files */
+	assert_contains(fake_err(), "mmpclean: 'C:\\PROGRA~1\\mmp' (--dir) is "
+	    "'C:\\mmp', already scanned; skipped\n");
+}
+
+/* A named object another account made: said once, even with --quiet. */
+static void
+test_notice_said_once(void **state)
+{
+	const char *e;
+
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_notice("the named object 'Global\\mmpclean-dir-1' belongs to "
+	    "another account; other runs in this directory are not counted", 1);
+	assert_int_equal(fake_run("--quiet", NULL), EXIT_CLEAN);
+	e = fake_err();
+	assert_string_equal(e, "mmpclean: the named object "
+	    "'Global\\mmpclean-dir-1' belongs to another account; other runs "
+	    "in this directory are not counted\n");
+}
+
+/* A notice that comes with a log write (the log's mutex given up). */
+static void
+test_notice_after_log_write(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_notice("another process held the log file's mutex for 2000 ms; "
+	    "the log is written without it", 2);
+	assert_int_equal(fake_run("--log", "C:\\log.txt", NULL), EXIT_CLEAN);
+	assert_contains(fake_err(), "mmpclean: another process held the log "
+	    "file's mutex for 2000 ms; the log is written without it\n");
+	assert_contains(fake_log(), "unlocked  C:\\mmp\\a.mmp");
+}
+
+/* ReFS: 64-bit IDs that repeat; the 128-bit ones tell the two apart. */
+static void
+test_refs_ids_differ_high(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file("C:\\other", "b.mmp", 0);
+	fake_dir_id(D, 0x1234567890ull, 0x55, 1);
+	fake_dir_id("C:\\other", 0x1234567890ull, 0x55, 2);
+	assert_int_equal(fake_run("--dir", D, "--dir", "C:\\other", NULL),
+	    EXIT_CLEAN);
+	assert_contains(fake_out(), "unlocked  C:\\mmp\\a.mmp\n");
+	assert_contains(fake_out(), "unlocked  C:\\other\\b.mmp\n");
+	assert_contains(fake_out(), "2 .mmp files in 2 directories");
+	assert_null(strstr(fake_err(), "already scanned"));
+}
+
+/* The same ID on two volumes: two directories. */
+static void
+test_ids_on_two_volumes(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file("D:\\mmp", "b.mmp", 0);
+	fake_dir_id(D, 1, 0x55, 0);
+	fake_dir_id("D:\\mmp", 2, 0x55, 0);
+	assert_int_equal(fake_run("--dir", D, "--dir", "D:\\mmp", NULL),
+	    EXIT_CLEAN);
+	assert_contains(fake_out(), "2 .mmp files in 2 directories");
+}
+
+/* An SMB server that gives every directory the ID 0: never a duplicate. */
+static void
+test_zero_id_unknown(void **state)
+{
+	(void)state;
+	fake_file("\\\\srv\\a", "a.mmp", 0);
+	fake_file("\\\\srv\\b", "b.mmp", 0);
+	fake_dir_id("\\\\srv\\a", 9, 0, 0);
+	fake_dir_id("\\\\srv\\b", 9, 0, 0);
+	assert_int_equal(fake_run("--dir", "\\\\srv\\a", "--dir",
+	    "\\\\srv\\b", NULL), EXIT_CLEAN);
+	assert_contains(fake_out(), "unlocked  \\\\srv\\a\\a.mmp\n");
+	assert_contains(fake_out(), "unlocked  \\\\srv\\b\\b.mmp\n");
+	assert_contains(fake_out(), "2 .mmp files in 2 directories");
+	assert_null(strstr(fake_err(), "already scanned"));
 }
 
 static void
@@ -450,6 +532,11 @@ main(void)
 		T(test_listing_fails_midway),
 		T(test_one_bad_dir_others_still_scanned),
 		T(test_same_directory_scanned_once),
+		T(test_refs_ids_differ_high),
+		T(test_notice_said_once),
+		T(test_notice_after_log_write),
+		T(test_ids_on_two_volumes),
+		T(test_zero_id_unknown),
 		T(test_stdout_failure_exit_2_cleanup_runs),
 		T(test_stdout_failure_on_help),
 #undef T
