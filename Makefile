@@ -131,6 +131,10 @@ $(B)/version: FORCE | $(B)
 $(B)/holdlock.exe: tests/helpers/holdlock.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
 
+# Runs a command as DETACHED_PROCESS with no standard handles (e2e_unattended).
+$(B)/detach.exe: tests/helpers/detach.c | $(B)
+	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS)
+
 # Squats on the named objects runs share (e2e_hostile).
 $(B)/squat.exe: tests/helpers/squat.c | $(B)
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) -lntdll -ladvapi32
@@ -211,8 +215,8 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/squat.exe \
-	    $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
+e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
+	    $(B)/squat.exe $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
 	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds
 	$(B)/e2e
 	$(B)/e2e_admin
@@ -235,12 +239,13 @@ demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 DIST	:= $(B)/dist/mmpclean-$(VERSION)
 DIST_FILES := x64/mmpclean.exe x86/mmpclean.exe README.txt mmpclean.txt \
-	      LICENSE
+	      report.schema.json LICENSE
 
 dist: $(DIST).zip
 
 $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
-	     man/mmpclean.1 LICENSE .ci/mkzip.py Makefile
+	     man/mmpclean.1 docs/report.schema.json LICENSE .ci/mkzip.py \
+	     Makefile
 	@[ -n "$(SOURCE_DATE_EPOCH)" ] || \
 	    { echo "dist: set SOURCE_DATE_EPOCH (not a git checkout)" >&2; exit 1; }
 	rm -rf $(DIST) $@
@@ -251,6 +256,7 @@ $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
 	mandoc -Tascii man/mmpclean.1 | col -bx | sed 's/\r*$$/\r/' \
 	    >$(DIST)/mmpclean.txt
 	sed 's/\r*$$/\r/' LICENSE >$(DIST)/LICENSE
+	cp docs/report.schema.json $(DIST)/report.schema.json
 	cd $(DIST) && sha256sum $(DIST_FILES) >SHA256SUMS
 	python3 .ci/mkzip.py $@ $(DIST) $(SOURCE_DATE_EPOCH) \
 	    $(DIST_FILES) SHA256SUMS

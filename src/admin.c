@@ -4,6 +4,7 @@
  * event source is registered or removed.  Everything that can be checked
  * is checked before the first change.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,30 @@ is_windows_dir(const char *dir)
 	return same;
 }
 
+/* -q: only problems (warnmsg); what was done is not said. */
+static int quiet;
+
+static void __attribute__((format(printf, 1, 2)))
+say(const char *fmt, ...)
+{
+	struct sbuf b = { 0 };
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	sb_vprintf(&b, fmt, ap);
+	va_end(ap);
+	out_text(b.s ? b.s : "");
+	sb_free(&b);
+}
+
+static void
+says(const char *text)
+{
+	say("%s", text);
+}
+
 static int
 configure(const struct opts *o)
 {
@@ -104,7 +129,7 @@ configure(const struct opts *o)
 		free(account);
 		return EXIT_FAILED;
 	}
-	out_printf(created ? "created directory '%s'\n" :
+	say(created ? "created directory '%s'\n" :
 	    "directory '%s' exists already\n", dir);
 
 	for (int v = VIEW_64; v <= VIEW_32; v++) {
@@ -115,7 +140,7 @@ configure(const struct opts *o)
 			was = rv.data;
 			if (!rv.expand && path_normalise(was, &norm, &w) == 0 &&
 			    strcmp(norm, dir) == 0) {
-				out_printf("HKLM\\%s\\%s (%s) names '%s' "
+				say("HKLM\\%s\\%s (%s) names '%s' "
 				    "already\n", profile_key, profile_value,
 				    view_name[v], dir);
 				free(norm);
@@ -131,11 +156,11 @@ configure(const struct opts *o)
 			    why(st));
 			ret = EXIT_FAILED;
 		} else if (was != NULL)
-			out_printf("set HKLM\\%s\\%s (%s) to '%s' (it was "
+			say("set HKLM\\%s\\%s (%s) to '%s' (it was "
 			    "'%s')\n", profile_key, profile_value, view_name[v],
 			    dir, was);
 		else
-			out_printf("set HKLM\\%s\\%s (%s) to '%s'\n",
+			say("set HKLM\\%s\\%s (%s) to '%s'\n",
 			    profile_key, profile_value, view_name[v], dir);
 		free(was);
 	}
@@ -145,10 +170,10 @@ configure(const struct opts *o)
 		    dir, why(st));
 		ret = EXIT_FAILED;
 	} else
-		out_printf("gave '%s' modify rights on '%s'\n", account, dir);
+		say("gave '%s' modify rights on '%s'\n", account, dir);
 	free(account);
 
-	out_text("MAPI reads ProfileDirectory once per process: restart the "
+	says("MAPI reads ProfileDirectory once per process: restart the "
 	    "process that uses\nMAPI (IIS, or the DLLHost.exe running the ASP "
 	    "pages) for it to take effect.\n.mmp files made before stay where "
 	    "they are: 'mmpclean --all --delete'\ncleans them up.\n");
@@ -170,15 +195,15 @@ unconfigure(void)
 		switch ((st = plat_reg_delete(v, profile_key, profile_value))) {
 		case PST_OK:
 			if (was != NULL)
-				out_printf("removed HKLM\\%s\\%s (%s), which "
+				say("removed HKLM\\%s\\%s (%s), which "
 				    "was '%s'\n", profile_key, profile_value,
 				    view_name[v], was);
 			else
-				out_printf("removed HKLM\\%s\\%s (%s)\n",
+				say("removed HKLM\\%s\\%s (%s)\n",
 				    profile_key, profile_value, view_name[v]);
 			break;
 		case PST_ABSENT:
-			out_printf("HKLM\\%s\\%s (%s) was not set\n",
+			say("HKLM\\%s\\%s (%s) was not set\n",
 			    profile_key, profile_value, view_name[v]);
 			break;
 		default:
@@ -189,7 +214,7 @@ unconfigure(void)
 		}
 		free(was);
 	}
-	out_text("The directory and any .mmp files in it are left as they "
+	says("The directory and any .mmp files in it are left as they "
 	    "are; MAPI uses the\nWindows directory again once the process "
 	    "that uses it restarts.\n");
 	return ret;
@@ -199,7 +224,9 @@ int
 admin_command(const struct opts *o)
 {
 	enum pst st;
+	int existed = 0;
 
+	quiet = o->quiet;
 	if (!plat_is_admin()) {
 		warnmsg("%s needs administrator rights: run it from an elevated "
 		    "command prompt", cmd_name[o->cmd]);
@@ -211,18 +238,20 @@ admin_command(const struct opts *o)
 	case CMD_UNCONFIGURE:
 		return unconfigure();
 	case CMD_INSTALL_EVENTLOG:
-		if ((st = plat_eventlog_install()) != PST_OK) {
+		if ((st = plat_eventlog_install(&existed)) != PST_OK) {
 			warnmsg("cannot register the event source 'mmpclean': "
 			    "%s", why(st));
 			return EXIT_FAILED;
 		}
-		out_text("registered the event source 'mmpclean' in the "
+		says(existed ? "the event source 'mmpclean' was registered "
+		    "already; its message file is now this executable\n" :
+		    "registered the event source 'mmpclean' in the "
 		    "Application log\n");
 		return EXIT_CLEAN;
 	case CMD_UNINSTALL_EVENTLOG:
 		st = plat_eventlog_uninstall();
 		if (st == PST_ABSENT) {
-			out_text("the event source 'mmpclean' was not "
+			says("the event source 'mmpclean' was not "
 			    "registered\n");
 			return EXIT_CLEAN;
 		}
@@ -231,7 +260,7 @@ admin_command(const struct opts *o)
 			    "%s", why(st));
 			return EXIT_FAILED;
 		}
-		out_text("removed the event source 'mmpclean'\n");
+		says("removed the event source 'mmpclean'\n");
 		return EXIT_CLEAN;
 	default:
 		return EXIT_USAGE;

@@ -50,7 +50,7 @@ mmpclean_main(int argc, char **argv)
 	struct candlist cl;
 	struct opts o;
 	struct run r;
-	char err[512];
+	char err[OPTS_ERRMAX];
 	int ret;
 
 	if (opts_parse(&o, argc, argv, err, sizeof(err)) != 0) {
@@ -91,7 +91,10 @@ mmpclean_main(int argc, char **argv)
 	for (size_t i = 0; i < cl.n && !r.interrupted; i++) {
 		if (o.where)
 			rep_where(&cl.v[i]);
-		else
+		else if (cl.v[i].error != NULL) {
+			rep_dir_failed(&cl.v[i]);
+			r.dir_errors++;
+		} else
 			ret = max(ret, scan_dir(&r, &cl.v[i]));
 	}
 	if (r.total.locked + r.total.pending + r.total.scheduled > 0)
@@ -100,13 +103,15 @@ mmpclean_main(int argc, char **argv)
 	    r.interrupted)
 		ret = max(ret, EXIT_FAILED);
 	/*
-	 * Standard output is buffered: flushed here, a report that cannot be
-	 * written counts in the status the event gives, as in the log's.
+	 * The report's end, flushed: a closed or full output is known before
+	 * the event and the log's last line say what the status is.  (The
+	 * JSON's exit_status cannot know of an event that fails after it.)
 	 */
-	ret = max(ret, out_flush());
+	rep_end(&r, max(ret, out_failed()));
+	ret = max(ret, out_failed());
 	if (o.eventlog)
 		ret = max(ret, report_event(&r, ret));
-	rep_end(&r, ret);
+	rep_end_log(ret);
 	candlist_free(&cl);
 	free(r.seen);
 	opts_free(&o);

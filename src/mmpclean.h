@@ -33,6 +33,25 @@ enum cmd {
 	CMD_SCAN, CMD_CONFIGURE, CMD_UNCONFIGURE, CMD_INSTALL_EVENTLOG,
 	CMD_UNINSTALL_EVENTLOG
 };
+/* Every option: its long name, short letter, value name and whether the
+ * value may be given only once.  NULL-terminated, in --help's order. */
+enum optid {
+	OPT_DELETE = 1, OPT_FORCE, OPT_DIR, OPT_ALL, OPT_WHERE, OPT_OLDER,
+	OPT_FORMAT, OPT_LOG, OPT_EVENTLOG, OPT_HOLDERS, OPT_WAIT, OPT_REBOOT,
+	OPT_CONFIGURE, OPT_GRANT, OPT_UNCONFIGURE, OPT_INSTALL_EVENTLOG,
+	OPT_UNINSTALL_EVENTLOG, OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_MAX
+};
+struct optdef {
+	const char *name;	/* without the leading "--" */
+	char letter;		/* the short option, or 0 */
+	const char *arg;	/* the value's name in --help, or NULL */
+	enum optid id;
+	int once;		/* given twice is an error */
+};
+extern const struct optdef optdefs[];
+/* opts_parse's messages fit this, values shortened with "..." */
+#define OPTS_ERRMAX 512
 struct opts {
 	int delete, force, all, where, quiet, verbose, help, version;
 	int holders, reboot, eventlog;
@@ -47,6 +66,7 @@ struct opts {
 	enum format format;
 	char *log;		/* --log FILE, normalised, or NULL */
 	int log_owned;
+	int clash;		/* two of --configure and friends */
 };
 /* 0, or EXIT_USAGE with a message (no "mmpclean: " prefix) in err. */
 int opts_parse(struct opts *o, int argc, char **argv, char *err,
@@ -70,8 +90,10 @@ enum {
 	SRC_WEBTEMP = 1 << 4	/* Exchange's Webtemp, for Outlook Web Access */
 };
 struct cand {
-	char *path;		/* normalised display form */
+	char *path;		/* normalised display form; with error, the
+				   value as found, or NULL */
 	unsigned src;		/* SRC_* bits: every reason it is listed */
+	char *error;		/* could not be resolved: why, or NULL */
 };
 struct candlist {
 	struct cand *v;
@@ -103,6 +125,7 @@ struct run {
 	int64_t now;		/* taken once, at the start */
 	struct counts total;
 	unsigned long dirs;
+	unsigned long dir_errors;	/* not resolved, opened or listed */
 	struct seen {		/* directories scanned so far */
 		struct plat_dirid id;
 		const char *path;	/* as first named (a cand's) */
@@ -129,19 +152,21 @@ int rep_begin(const struct opts *o, int64_t now);	/* 0, or -1: no log */
 void rep_where(const struct cand *c);
 void rep_notices(void);
 void rep_dir_begin(const struct cand *c);
+void rep_dir_failed(const struct cand *c);	/* c->error set */
 void rep_file(const struct cand *c, const char *status,
     const struct plat_entry *e, const char *reason, int problem);
 void rep_dir_end(const struct cand *c, const char *error,
     const struct counts *n);
 void rep_progress(const struct counts *n, unsigned long seen);
-void rep_end(const struct run *r, int status);
+void rep_end(const struct run *r, int status);	/* flushed */
+void rep_end_log(int status);
 char *rep_summary_text(const struct run *r, int status);
 void out_text(const char *text);
 void out_err(const char *text);
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int out_log_is(struct plat_dir *d, const char *name);	/* our --log */
 int out_failed(void);	/* EXIT_FAILED once the report or log failed */
-int out_flush(void);	/* flushes the report; then as out_failed */
 int out_finish(void);	/* closes; EXIT_FAILED if an output failed */
 
 /* text.c: a growable string, and names made fit for printing. */

@@ -1,5 +1,4 @@
 /* The command line, parsed into a struct opts by one function. */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,36 +6,35 @@
 
 #include "mmpclean.h"
 
-enum {
-	OPT_ALL = 256, OPT_CONFIGURE, OPT_DIR, OPT_EVENTLOG, OPT_FORCE,
-	OPT_FORMAT, OPT_GRANT, OPT_HOLDERS, OPT_INSTALL_EVENTLOG, OPT_LOG,
-	OPT_OLDER, OPT_REBOOT, OPT_UNCONFIGURE, OPT_UNINSTALL_EVENTLOG,
-	OPT_WAIT, OPT_WHERE
-};
-
-static const struct option longopts[] = {
-	{ "all",		no_argument,	   NULL, OPT_ALL },
-	{ "configure",		required_argument, NULL, OPT_CONFIGURE },
-	{ "delete",		no_argument,	   NULL, 'd' },
-	{ "dir",		required_argument, NULL, OPT_DIR },
-	{ "eventlog",		no_argument,	   NULL, OPT_EVENTLOG },
-	{ "force",		no_argument,	   NULL, OPT_FORCE },
-	{ "format",		required_argument, NULL, OPT_FORMAT },
-	{ "grant",		required_argument, NULL, OPT_GRANT },
-	{ "help",		no_argument,	   NULL, 'h' },
-	{ "holders",		no_argument,	   NULL, OPT_HOLDERS },
-	{ "install-eventlog",	no_argument,	   NULL, OPT_INSTALL_EVENTLOG },
-	{ "log",		required_argument, NULL, OPT_LOG },
-	{ "older-than",		required_argument, NULL, OPT_OLDER },
-	{ "quiet",		no_argument,	   NULL, 'q' },
-	{ "reboot",		no_argument,	   NULL, OPT_REBOOT },
-	{ "unconfigure",	no_argument,	   NULL, OPT_UNCONFIGURE },
-	{ "uninstall-eventlog",	no_argument,	   NULL, OPT_UNINSTALL_EVENTLOG },
-	{ "verbose",		no_argument,	   NULL, 'v' },
-	{ "version",		no_argument,	   NULL, 'V' },
-	{ "wait",		required_argument, NULL, OPT_WAIT },
-	{ "where",		no_argument,	   NULL, OPT_WHERE },
-	{ NULL,			0,		   NULL, 0 }
+/*
+ * Every option, in the order of --help.  Long names match exactly: a
+ * prefix is refused with the full name suggested, so that a command line
+ * in a scheduled task cannot change meaning when an option is added.
+ * `once`: a value that may be given only once (two would hide an edit).
+ */
+const struct optdef optdefs[] = {
+	{ "delete",		'd',	NULL,	   OPT_DELETE,		0 },
+	{ "force",		0,	NULL,	   OPT_FORCE,		0 },
+	{ "dir",		0,	"DIR",	   OPT_DIR,		0 },
+	{ "all",		0,	NULL,	   OPT_ALL,		0 },
+	{ "where",		0,	NULL,	   OPT_WHERE,		0 },
+	{ "older-than",		0,	"AGE",	   OPT_OLDER,		1 },
+	{ "format",		0,	"FMT",	   OPT_FORMAT,		1 },
+	{ "log",		0,	"FILE",	   OPT_LOG,		1 },
+	{ "eventlog",		0,	NULL,	   OPT_EVENTLOG,	0 },
+	{ "holders",		0,	NULL,	   OPT_HOLDERS,		0 },
+	{ "wait",		0,	"SECONDS", OPT_WAIT,		1 },
+	{ "reboot",		0,	NULL,	   OPT_REBOOT,		0 },
+	{ "configure",		0,	"DIR",	   OPT_CONFIGURE,	1 },
+	{ "grant",		0,	"ACCOUNT", OPT_GRANT,		1 },
+	{ "unconfigure",	0,	NULL,	   OPT_UNCONFIGURE,	0 },
+	{ "install-eventlog",	0,	NULL,	   OPT_INSTALL_EVENTLOG, 0 },
+	{ "uninstall-eventlog",	0,	NULL,	   OPT_UNINSTALL_EVENTLOG, 0 },
+	{ "quiet",		'q',	NULL,	   OPT_QUIET,		0 },
+	{ "verbose",		'v',	NULL,	   OPT_VERBOSE,		0 },
+	{ "help",		'h',	NULL,	   OPT_HELP,		0 },
+	{ "version",		'V',	NULL,	   OPT_VERSION,		0 },
+	{ NULL,			0,	NULL,	   0,			0 }
 };
 
 const char usage_line[] =
@@ -45,7 +43,8 @@ const char usage_line[] =
     "                [--eventlog] [--all | --dir DIR ...]\n"
     "       mmpclean --where [--format FMT] [--all | --dir DIR ...]\n"
     "       mmpclean --configure DIR [--grant ACCOUNT] | --unconfigure\n"
-    "       mmpclean --install-eventlog | --uninstall-eventlog\n";
+    "       mmpclean --install-eventlog | --uninstall-eventlog\n"
+    "       mmpclean -h | -V | /?\n";
 
 const char help_text[] =
     "mmpclean: find the *.mmp files that MAPI and CDO leave behind, and\n"
@@ -54,17 +53,19 @@ const char help_text[] =
     "By default it reports only; it deletes with --delete.  It scans the\n"
     "directory named by HKLM\\Software\\Microsoft\\Windows Messaging Subsystem\n"
     "\\ProfileDirectory (64-bit and 32-bit registry views), or the Windows\n"
-    "directory when that value is not set.\n"
+    "directory when that value is not set; and, where Exchange is installed,\n"
+    "Exchange's Webtemp directory (Outlook Web Access), with or without --all.\n"
     "\n"
     "  -d, --delete     delete every *.mmp file no process holds open\n"
     "      --force      with --delete, also delete read-only *.mmp files\n"
     "      --dir DIR    scan DIR (a full path) instead; may be repeated\n"
-    "      --all        scan every candidate: each registry view's value and\n"
-    "                   the Windows directory\n"
+    "      --all        also scan the Windows directory when ProfileDirectory\n"
+    "                   is set (files made before it was set stay there)\n"
     "      --where      print the directories that would be scanned, and why\n"
     "      --older-than AGE\n"
     "                   only files last written more than AGE ago: 90s, 30m,\n"
-    "                   12h or 7d; younger ones are listed as young\n"
+    "                   12h or 7d (a whole number, the unit in lower case);\n"
+    "                   younger ones are listed as young\n"
     "      --format FMT text (the default), csv or json\n"
     "      --log FILE   append a timestamped line per file to FILE (a full\n"
     "                   path)\n"
@@ -87,8 +88,12 @@ const char help_text[] =
     "                   register or remove the event source \"mmpclean\"\n"
     "  -q, --quiet      print only problems (no per-file lines or summary)\n"
     "  -v, --verbose    say where each directory came from, and timings\n"
-    "  -h, --help, /?   print this help\n"
+    "  -h, --help, -?, /?\n"
+    "                   print this help\n"
     "  -V, --version    print the version\n"
+    "\n"
+    "Long options are spelt in full, never abbreviated; an option with a\n"
+    "value is given once, but --dir may be repeated.\n"
     "\n"
     "Exit status: 0 nothing locked remains; 1 locked files remain; 2 some\n"
     "files could not be handled (or a --configure / event log action\n"
@@ -114,6 +119,9 @@ parse_age(const char *s, int64_t *secs, const char **why)
 		if (n > limit)
 			return *why = "is too large (at most a century)", -1;
 	}
+	if (*p == '.' || *p == ',')
+		return *why = "has a fraction: fractions are not supported; "
+		    "use a smaller unit (36h, not 1.5d)", -1;
 	if (*p == '\0')
 		return *why = "has no unit: write s, m, h or d after the "
 		    "number (as in 90s, 30m, 12h, 7d)", -1;
@@ -125,6 +133,9 @@ parse_age(const char *s, int64_t *secs, const char **why)
 			*secs = n * units[i].secs;
 			return 0;
 		}
+	if (strchr("SMHD", *p) != NULL && p[1] == '\0')
+		return *why = "has an upper-case unit: units are s, m, h and d, "
+		    "in lower case (m is minutes)", -1;
 	return *why = "has an unknown unit: use s, m, h or d (as in 90s, "
 	    "30m, 12h, 7d)", -1;
 }
@@ -153,6 +164,31 @@ const char *const cmd_name[] = {
 	"--uninstall-eventlog"
 };
 
+/* How many bytes of a value a message quotes; the reason always follows. */
+#define QUOTE_MAX 64
+#define QBUF (QUOTE_MAX + 6)
+#define Q(s) quote((s), (char[QBUF]){ 0 })
+
+/*
+ * s in single quotes, for a message: longer than QUOTE_MAX bytes, it is
+ * cut at a character boundary (never inside a UTF-8 sequence) and "..."
+ * goes inside the quotes.
+ */
+static const char *
+quote(const char *s, char *buf)
+{
+	size_t n = strlen(s);
+
+	if (n <= QUOTE_MAX) {
+		snprintf(buf, QBUF, "'%s'", s);
+		return buf;
+	}
+	for (n = QUOTE_MAX; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80;)
+		n--;
+	snprintf(buf, QBUF, "'%.*s...'", (int)n, s);
+	return buf;
+}
+
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -164,150 +200,290 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Edit distance with transpositions ("--fromat"), at most 9 + 1. */
+static size_t
+distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), d[24][24];
+
+	if (la > 22 || lb > 22)
+		return 10;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
 /*
- * Words for what getopt_long just rejected.  Short options are named by
- * optopt, since argv[optind - 1] need not hold them within a cluster.
+ * An unknown long option (name, n bytes, without "--"): the options it
+ * abbreviates, else those it is a slip of the keyboard away from.
  */
 static int
-bad_option(char **argv, int c, char *err, size_t errlen)
+unknown_long(const char *name, size_t n, char *err, size_t errlen)
 {
-	const char *arg = argv[optind - 1];
-	char name[64];
+	const struct optdef *hit[3];
+	size_t nhit = 0, limit = n <= 3 ? 1 : n <= 6 ? 2 : 3, best = 99;
+	int prefix = 0;
+	char list[128] = "";
+	char shown[QUOTE_MAX + 4];
 
-	if (strncmp(arg, "--", 2) == 0) {
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="),
-		    arg);
-		if (c == ':')
-			return fail(err, errlen, "option '%s' needs a value",
-			    name);
-		if (optopt != 0 && strchr(arg, '=') != NULL)
-			return fail(err, errlen, "option '%s' takes no value",
-			    name);
-		return fail(err, errlen, "unknown option '%s'", name);
+	/* past QUOTE_MAX, Q() shortens it at a character boundary */
+	snprintf(shown, sizeof(shown), "--%.*s", (int)(n <= QUOTE_MAX ?
+	    n : QUOTE_MAX + 1), name);
+	for (const struct optdef *d = optdefs; n > 0 && d->name; d++)
+		if (strncmp(d->name, name, n) == 0 && nhit < 3) {
+			hit[nhit++] = d;
+			prefix = 1;
+		}
+	for (const struct optdef *d = optdefs; !prefix && n > 0 && d->name;
+	    d++) {
+		size_t k = distance(name, n, d->name);
+
+		if (k > limit || k > best)
+			continue;
+		if (k < best) {
+			best = k;
+			nhit = 0;
+		}
+		if (nhit < 3)
+			hit[nhit++] = d;
 	}
-	if (optopt <= ' ' || optopt >= 0x7f)
+	if (nhit == 0)
+		return fail(err, errlen, "unknown option %s", Q(shown));
+	for (size_t i = 0; i < nhit; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s--%s", i == 0 ? "" : i + 1 < nhit ? ", " : " or ",
+		    hit[i]->name);
+	return fail(err, errlen, "unknown option %s%s; did you mean %s?",
+	    Q(shown), prefix ? " (options cannot be abbreviated)" : "",
+	    list);
+}
+
+/* An unknown letter in a cluster of short options: the whole character. */
+static int
+unknown_short(const char *p, char *err, size_t errlen)
+{
+	unsigned char c = (unsigned char)*p;
+	int len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 :
+	    c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+
+	for (int i = 1; i < len; i++)
+		if (((unsigned char)p[i] & 0xC0) != 0x80)
+			len = 0;
+	if (len == 0 || c <= ' ' || c == 0x7f)
 		return fail(err, errlen, "unknown option character 0x%02X",
-		    (unsigned)optopt & 0xff);
-	if (c == ':')
-		return fail(err, errlen, "option '-%c' needs a value", optopt);
-	return fail(err, errlen, "unknown option '-%c'", optopt);
+		    (unsigned)c);
+	return fail(err, errlen, "unknown option '-%.*s'", len, p);
+}
+
+static const struct optdef *
+find_letter(char c)
+{
+	for (const struct optdef *d = optdefs; d->name; d++)
+		if (d->letter == c)
+			return d;
+	return NULL;
+}
+
+static const struct optdef *
+find_long(const char *name, size_t n)
+{
+	for (const struct optdef *d = optdefs; d->name; d++)
+		if (strlen(d->name) == n && strncmp(d->name, name, n) == 0)
+			return d;
+	return NULL;
+}
+
+/* One option with its value (NULL for a flag): 0 or EXIT_USAGE. */
+static int
+take(struct opts *o, const struct optdef *d, const char *val,
+    const char **first, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (d->once && first[d->id] != NULL)
+		return fail(err, errlen, "--%s given twice, %s and %s; give it "
+		    "once", d->name, Q(first[d->id]), Q(val));
+	first[d->id] = val;
+	switch (d->id) {
+	case OPT_DELETE:
+		o->delete = 1;
+		break;
+	case OPT_FORCE:
+		o->force = 1;
+		break;
+	case OPT_DIR:
+		o->dirs[o->ndirs++] = val;
+		break;
+	case OPT_ALL:
+		o->all = 1;
+		break;
+	case OPT_WHERE:
+		o->where = 1;
+		break;
+	case OPT_OLDER:
+		if (parse_age(val, &o->older_than, &why) != 0)
+			return fail(err, errlen, "--older-than %s %s", Q(val),
+			    why);
+		break;
+	case OPT_FORMAT:
+		if (strcmp(val, "text") == 0)
+			o->format = FMT_TEXT;
+		else if (strcmp(val, "csv") == 0)
+			o->format = FMT_CSV;
+		else if (strcmp(val, "json") == 0)
+			o->format = FMT_JSON;
+		else
+			return fail(err, errlen, "--format %s is not a format: "
+			    "use text, csv or json", Q(val));
+		break;
+	case OPT_LOG:
+		o->log = (char *)val;	/* normalised after the loop */
+		break;
+	case OPT_EVENTLOG:
+		o->eventlog = 1;
+		break;
+	case OPT_HOLDERS:
+		o->holders = 1;
+		break;
+	case OPT_WAIT:
+		if (parse_seconds(val, &o->wait, &why) != 0)
+			return fail(err, errlen, "--wait %s %s", Q(val), why);
+		break;
+	case OPT_REBOOT:
+		o->reboot = 1;
+		break;
+	case OPT_CONFIGURE:
+	case OPT_UNCONFIGURE:
+	case OPT_INSTALL_EVENTLOG:
+	case OPT_UNINSTALL_EVENTLOG:
+		o->clash |= o->cmd != CMD_SCAN;
+		o->cmd = d->id == OPT_CONFIGURE ? CMD_CONFIGURE :
+		    d->id == OPT_UNCONFIGURE ? CMD_UNCONFIGURE :
+		    d->id == OPT_INSTALL_EVENTLOG ? CMD_INSTALL_EVENTLOG :
+		    CMD_UNINSTALL_EVENTLOG;
+		if (d->id == OPT_CONFIGURE)
+			o->configure = val;
+		break;
+	case OPT_GRANT:
+		o->grant = val;
+		break;
+	case OPT_QUIET:
+		o->quiet = 1;
+		break;
+	case OPT_VERBOSE:
+		o->verbose = 1;
+		break;
+	case OPT_HELP:
+		o->help = 1;
+		break;
+	case OPT_VERSION:
+		o->version = 1;
+		break;
+	case OPT_MAX:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * One argument (or two, with a separate value) at argv[*i]: 0, or
+ * EXIT_USAGE with the message in err.  *i is left on the last one used.
+ */
+static int
+parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
+    char *err, size_t errlen)
+{
+	const char *a = argv[*i], *val;
+	const struct optdef *d;
+	size_t n;
+
+	if (strcmp(a, "/?") == 0) {
+		o->help = 1;
+		return 0;
+	}
+	if (a[0] != '-' || a[1] == '\0')
+		return fail(err, errlen, "unexpected argument %s%s", Q(a),
+		    a[0] == '/' ? " (options start with - or --)" : "");
+	if (a[1] != '-') {
+		for (const char *p = a + 1; *p; p++) {
+			if (*p == '?') {
+				o->help = 1;
+				continue;
+			}
+			if ((d = find_letter(*p)) == NULL)
+				return unknown_short(p, err, errlen);
+			(void)take(o, d, NULL, first, err, errlen);
+		}
+		return 0;
+	}
+	n = strcspn(a + 2, "=");
+	if ((d = find_long(a + 2, n)) == NULL)
+		return unknown_long(a + 2, n, err, errlen);
+	if (d->arg == NULL && a[2 + n] == '=')
+		return fail(err, errlen, "option '--%s' takes no value",
+		    d->name);
+	if (d->arg == NULL)
+		return take(o, d, NULL, first, err, errlen);
+	if (a[2 + n] == '=')
+		val = a + 3 + n;
+	else if (*i + 1 < argc)
+		val = argv[++*i];	/* taken as it is, even "/?" or "-d" */
+	else
+		return fail(err, errlen, "option '--%s' needs a value",
+		    d->name);
+	return take(o, d, val, first, err, errlen);
 }
 
 int
 opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-	const char *why;
-	int c, i, clash = 0;
+	const char *first[OPT_MAX] = { 0 }, *why;
+	int i, ret = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->older_than = -1;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "/?") == 0 || strcmp(argv[i], "-?") == 0) {
-			o->help = 1;
-			return 0;
-		}
-		if (strcmp(argv[i], "--") == 0)
-			break;
-	}
 	if ((o->dirs = calloc((size_t)argc + 1, sizeof(*o->dirs))) == NULL)
 		return fail(err, errlen, "out of memory");
 
-	opterr = 0;
-	optind = 0;	/* a full reset, in glibc and in mingw-w64 */
-	while ((c = getopt_long(argc, argv, ":dhqvV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o->delete = 1;
+	/*
+	 * The first mistake is the one reported; the rest is still read
+	 * for a request for help, which wins.
+	 */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			if (i + 1 < argc && ret == 0)
+				ret = fail(err, errlen, "unexpected argument "
+				    "%s", Q(argv[i + 1]));
 			break;
-		case 'h':
-			o->help = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'V':
-			o->version = 1;
-			break;
-		case OPT_ALL:
-			o->all = 1;
-			break;
-		case OPT_DIR:
-			o->dirs[o->ndirs++] = optarg;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				o->format = FMT_TEXT;
-			else if (strcmp(optarg, "csv") == 0)
-				o->format = FMT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = FMT_JSON;
-			else
-				return fail(err, errlen, "--format '%s' is not "
-				    "a format: use text, csv or json", optarg);
-			break;
-		case OPT_LOG:
-			o->log = optarg;	/* normalised below */
-			break;
-		case OPT_OLDER:
-			if (parse_age(optarg, &o->older_than, &why) != 0)
-				return fail(err, errlen, "--older-than '%s' %s",
-				    optarg, why);
-			break;
-		case OPT_WHERE:
-			o->where = 1;
-			break;
-		case OPT_HOLDERS:
-			o->holders = 1;
-			break;
-		case OPT_WAIT:
-			if (parse_seconds(optarg, &o->wait, &why) != 0)
-				return fail(err, errlen, "--wait '%s' %s",
-				    optarg, why);
-			break;
-		case OPT_REBOOT:
-			o->reboot = 1;
-			break;
-		case OPT_EVENTLOG:
-			o->eventlog = 1;
-			break;
-		case OPT_INSTALL_EVENTLOG:
-			clash |= o->cmd != CMD_SCAN;
-			o->cmd = CMD_INSTALL_EVENTLOG;
-			break;
-		case OPT_UNINSTALL_EVENTLOG:
-			clash |= o->cmd != CMD_SCAN;
-			o->cmd = CMD_UNINSTALL_EVENTLOG;
-			break;
-		case OPT_CONFIGURE:
-			clash |= o->cmd != CMD_SCAN;
-			o->cmd = CMD_CONFIGURE;
-			o->configure = optarg;
-			break;
-		case OPT_UNCONFIGURE:
-			clash |= o->cmd != CMD_SCAN;
-			o->cmd = CMD_UNCONFIGURE;
-			break;
-		case OPT_GRANT:
-			o->grant = optarg;
-			break;
-		default:
-			return bad_option(argv, c, err, errlen);
 		}
+		if (ret == 0)
+			ret = parse_arg(o, argc, argv, &i, first, err, errlen);
+		else
+			parse_arg(o, argc, argv, &i, first, (char[OPTS_ERRMAX]){ 0 },
+			    OPTS_ERRMAX);
 	}
-	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s'%s",
-		    argv[optind], argv[optind][0] == '/' ?
-		    " (options start with - or --)" : "");
-
-	if (o->help || o->version)
+	if (o->help)
 		return 0;
-	if (clash)
+	if (ret != 0)
+		return ret;
+	if (o->version)
+		return 0;
+	if (o->clash)
 		return fail(err, errlen, "only one of --configure, "
 		    "--unconfigure, --install-eventlog and --uninstall-eventlog "
 		    "at a time");
@@ -328,11 +504,12 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		    "--holders, --wait and --eventlog do not apply");
 	if (o->cmd == CMD_CONFIGURE) {
 		if (path_normalise(o->configure, &o->config_dir, &why) != 0)
-			return fail(err, errlen, "--configure '%s' %s",
-			    o->configure, why);
+			return fail(err, errlen, "--configure %s %s",
+			    Q(o->configure), why);
 		if (strlen(o->config_dir) == 3)
-			return fail(err, errlen, "--configure '%s' is a drive "
-			    "root; give a directory of its own", o->configure);
+			return fail(err, errlen, "--configure %s is a drive "
+			    "root; give a directory of its own",
+			    Q(o->configure));
 	}
 	if (o->all && o->ndirs > 0)
 		return fail(err, errlen, "--all and --dir cannot be combined");
@@ -350,7 +527,8 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 
 		o->log = NULL;
 		if (path_normalise(given, &o->log, &why) != 0) {
-			return fail(err, errlen, "--log '%s' %s", given, why);
+			return fail(err, errlen, "--log %s %s", Q(given),
+			    why);
 		}
 		o->log_owned = 1;
 	}
@@ -358,8 +536,8 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		char *norm;
 
 		if (path_normalise(o->dirs[i], &norm, &why) != 0)
-			return fail(err, errlen, "--dir '%s' %s", o->dirs[i],
-			    why);
+			return fail(err, errlen, "--dir %s %s",
+			    Q(o->dirs[i]), why);
 		free(norm);
 	}
 	return 0;

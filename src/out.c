@@ -38,7 +38,21 @@ put(enum plat_stream s, const struct sbuf *b)
 	}
 	if (s == OUT_STDOUT && st.stdout_failed)
 		return;
+	/* no standard handle is a failure only when there is text for it */
+	if (b->len == 0)
+		return;
 	if (plat_write(s, b->s, b->len) != PST_OK && s == OUT_STDOUT) {
+		st.stdout_failed = 1;
+		warnmsg("cannot write to standard output: %s",
+		    plat_lasterror());
+	}
+}
+
+/* What is buffered goes out now: a full or closed output shows here. */
+static void
+stdout_flush(void)
+{
+	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
 		st.stdout_failed = 1;
 		warnmsg("cannot write to standard output: %s",
 		    plat_lasterror());
@@ -157,10 +171,14 @@ rep_where(const struct cand *c)
 
 	switch (st.o->format) {
 	case FMT_TEXT:
-		sb_add_display(&b, c->path);
-		sb_printf(&b, "  (%s)\n", s);
-		break;
 	case FMT_CSV:
+		if (c->error != NULL)
+			break;		/* said on standard error */
+		if (st.o->format == FMT_TEXT) {
+			sb_add_display(&b, c->path);
+			sb_printf(&b, "  (%s)\n", s);
+			break;
+		}
 		sb_add_csv(&b, c->path);
 		sb_puts(&b, ",");
 		sb_add_csv(&b, s);
@@ -171,6 +189,8 @@ rep_where(const struct cand *c)
 		json_str(&b, "path", c->path);
 		sb_puts(&b, ",");
 		json_str(&b, "source", s);
+		sb_puts(&b, ",");
+		json_str(&b, "error", c->error);
 		sb_puts(&b, "}");
 		break;
 	}
@@ -197,6 +217,16 @@ rep_dir_begin(const struct cand *c)
 	sb_free(&b);
 	free(src);
 	st.nfiles = 0;
+}
+
+/* A directory that could not be resolved: in the report, as a failure. */
+void
+rep_dir_failed(const struct cand *c)
+{
+	struct counts none = { 0 };
+
+	rep_dir_begin(c);
+	rep_dir_end(c, c->error, &none);
 }
 
 void
@@ -282,6 +312,15 @@ counts_rest(struct sbuf *b, const struct counts *n)
 		sb_printf(b, ", %lu scheduled", n->scheduled);
 }
 
+/* After the counts: the directories that could not be scanned, if any. */
+static void
+dir_errors_text(struct sbuf *b, const struct run *r)
+{
+	if (r->dir_errors > 0)
+		sb_printf(b, "; %lu director%s could not be scanned",
+		    r->dir_errors, r->dir_errors == 1 ? "y" : "ies");
+}
+
 void
 rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 {
@@ -294,8 +333,18 @@ rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 		sb_puts(&b, "}");
 		put(OUT_STDOUT, &b);
 	}
+	/* CSV: a row for the directory, its status "error" */
+	if (st.o->format == FMT_CSV && error != NULL) {
+		sb_puts(&b, "error,");
+		sb_add_csv(&b, c->path ? c->path : "");
+		sb_puts(&b, ",,,");
+		sb_add_csv(&b, error);
+		sb_puts(&b, "\n");
+		put(OUT_STDOUT, &b);
+	}
 	if (error != NULL)
-		sb_puts(&line, "error     "), sb_add_display(&line, c->path),
+		sb_puts(&line, "error     "), sb_add_display(&line,
+		    c->path ? c->path : ""),
 		    sb_printf(&line, "  (%s)\n", error);
 	else {
 		sb_puts(&line, "summary   ");
@@ -336,7 +385,7 @@ void
 rep_end(const struct run *r, int status)
 {
 	const struct counts *total = &r->total;
-	struct sbuf b = { 0 }, line = { 0 };
+	struct sbuf b = { 0 };
 
 	progress_clear();
 	switch (st.o->format) {
@@ -347,6 +396,7 @@ rep_end(const struct run *r, int status)
 		sb_printf(&b, " in %lu director%s: ", r->dirs,
 		    r->dirs == 1 ? "y" : "ies");
 		counts_rest(&b, total);
+		dir_errors_text(&b, r);
 		sb_puts(&b, "\n");
 		if (r->nservices > 0) {
 			sb_puts(&b, "locked files are held by services:");
@@ -364,12 +414,12 @@ rep_end(const struct run *r, int status)
 			    "\"directories\":%lu,\"%s\":%lu,\"locked\":%lu,"
 			    "\"pending\":%lu,\"read_only\":%lu,\"skipped\":%lu,"
 			    "\"errors\":%lu,\"young\":%lu,\"scheduled\":%lu,"
-			    "\"services\":[",
+			    "\"directory_errors\":%lu,\"services\":[",
 			    counts_files(total), r->dirs,
 			    st.o->delete ? "deleted" : "unlocked", total->done,
 			    total->locked, total->pending, total->readonly,
 			    total->skipped, total->errors, total->young,
-			    total->scheduled);
+			    total->scheduled, r->dir_errors);
 			for (size_t i = 0; i < r->nservices; i++) {
 				sb_puts(&b, i ? ",\"" : "\"");
 				sb_add_json(&b, r->services[i]);
@@ -381,14 +431,23 @@ rep_end(const struct run *r, int status)
 		break;
 	}
 	put(OUT_STDOUT, &b);
-	/* the log's status counts a report that failed only now */
-	if (out_flush() > status)
-		status = EXIT_FAILED;
-	if (!st.o->where) {
-		sb_printf(&line, "finished  exit status %d\n", status);
-		put_log(&line);
-	}
+	stdout_flush();		/* before the event and the log's last line */
 	sb_free(&b);
+}
+
+/*
+ * The log's last line, after the report's end was flushed and the event
+ * sent, so that it carries the status the process returns.
+ */
+void
+rep_end_log(int status)
+{
+	struct sbuf line = { 0 };
+
+	if (st.o == NULL || st.o->where)
+		return;
+	sb_printf(&line, "finished  exit status %d\n", status);
+	put_log(&line);
 	sb_free(&line);
 }
 
@@ -402,6 +461,7 @@ rep_summary_text(const struct run *r, int status)
 	sb_printf(&b, " in %lu director%s: ", r->dirs,
 	    r->dirs == 1 ? "y" : "ies");
 	counts_rest(&b, &r->total);
+	dir_errors_text(&b, r);
 	if (r->nservices > 0) {
 		sb_puts(&b, "; held by services:");
 		for (size_t i = 0; i < r->nservices; i++)
@@ -462,6 +522,13 @@ warnmsg(const char *fmt, ...)
 	sb_free(&b);
 }
 
+/* The entry `name` of d is this run's own --log file. */
+int
+out_log_is(struct plat_dir *d, const char *name)
+{
+	return st.log != NULL && plat_log_is(st.log, d, name);
+}
+
 int
 out_failed(void)
 {
@@ -469,22 +536,11 @@ out_failed(void)
 }
 
 int
-out_flush(void)
-{
-	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
-		st.stdout_failed = 1;
-		warnmsg("cannot write to standard output: %s",
-		    plat_lasterror());
-	}
-	return out_failed();
-}
-
-int
 out_finish(void)
 {
 	int failed;
 
-	out_flush();
+	stdout_flush();
 	plat_flush(OUT_STDERR);
 	if (st.log != NULL)
 		plat_log_close(st.log);

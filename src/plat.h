@@ -163,7 +163,8 @@ enum pst plat_grant_modify(const char *path, const char *account);
  * compiled into the executable.  type: 0 information, 1 warning, 2 error.
  */
 enum pst plat_event(int type, unsigned id, const char *text);
-enum pst plat_eventlog_install(void);
+/* *existed: the source was registered already (its message file updated) */
+enum pst plat_eventlog_install(int *existed);
 enum pst plat_eventlog_uninstall(void);	/* PST_ABSENT: not installed */
 
 /* ---- Output and the log file: src/win32/io.c ---- */
@@ -177,6 +178,12 @@ struct plat_log;
 enum pst plat_log_open(const char *path, struct plat_log **lp);
 enum pst plat_log_write(struct plat_log *l, const char *utf8, size_t len);
 void plat_log_close(struct plat_log *l);
+/*
+ * Whether the entry `name` of d is the very file l appends to (by file
+ * identity, whatever path named it): a --log file among the *.mmp files
+ * of a scanned directory is mmpclean's own, and held by it.
+ */
+int plat_log_is(struct plat_log *l, struct plat_dir *d, const char *name);
 
 /* Output.  A console gets UTF-16 (WriteConsoleW), anything else UTF-8. */
 enum plat_stream { OUT_STDOUT, OUT_STDERR };

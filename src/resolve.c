@@ -234,13 +234,45 @@ src_describe(unsigned src)
 	return b.s;
 }
 
+/* The longest path Windows has, in UTF-16 units. */
+#define MAXPATH_UNITS 32767
+
+/* The length of a UTF-8 string in UTF-16 units. */
+static size_t
+utf16_units(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80 ? 1 : 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p >= 0xF0;	/* a surrogate pair */
+	return n;
+}
+
+/* A %NAME% in s, as REG_EXPAND_SZ would expand it: where, and its length. */
+static const char *
+find_variable(const char *s, size_t *len)
+{
+	for (const char *p = strchr(s, '%'); p != NULL; p = strchr(p + 1, '%')) {
+		size_t n = strcspn(p + 1, "%\\/:;\"");
+
+		if (n > 0 && p[1 + n] == '%') {
+			*len = n + 2;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 static int
 cand_add(struct candlist *cl, char *path, unsigned src)
 {
 	struct cand *v;
 
 	for (size_t i = 0; i < cl->n; i++)
-		if (ascii_casecmp(cl->v[i].path, path) == 0) {
+		if (cl->v[i].error == NULL &&
+		    ascii_casecmp(cl->v[i].path, path) == 0) {
 			cl->v[i].src |= src;
 			free(path);
 			return 0;
@@ -253,8 +285,37 @@ cand_add(struct candlist *cl, char *path, unsigned src)
 	cl->v = v;
 	cl->v[cl->n].path = path;
 	cl->v[cl->n].src = src;
+	cl->v[cl->n].error = NULL;
 	cl->n++;
 	return 0;
+}
+
+/*
+ * A directory that cannot be resolved: said on standard error, and kept
+ * as a candidate with its error, so that every report format shows it.
+ * value is what was found (a registry value's data), or NULL.
+ */
+static void __attribute__((format(printf, 4, 5)))
+cand_fail(struct candlist *cl, unsigned src, const char *value,
+    const char *fmt, ...)
+{
+	struct sbuf b = { 0 };
+	struct cand *v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(&b, fmt, ap);
+	va_end(ap);
+	warnmsg("%s", b.s ? b.s : "out of memory");
+	if (b.oom || (v = realloc(cl->v, (cl->n + 1) * sizeof(*v))) == NULL) {
+		sb_free(&b);
+		return;
+	}
+	cl->v = v;
+	v[cl->n].path = value ? xstrdup(value) : NULL;
+	v[cl->n].src = src;
+	v[cl->n].error = b.s;
+	cl->n++;
 }
 
 static const char *
@@ -277,12 +338,14 @@ regtype_name(unsigned long t)
  * set but unusable (message written).
  */
 static int
-profile_dir(enum regview view, char **path)
+profile_dir(struct candlist *cl, enum regview view, char **path)
 {
+	const unsigned src = view == VIEW_64 ? SRC_REG64 : SRC_REG32;
 	const char *vname = view_name[view];
 	struct regval rv = { 0 };
 	char *expanded, *undef;
-	const char *why;
+	const char *why, *var;
+	size_t varlen;
 	int ret = -1;
 
 	*path = NULL;
@@ -292,18 +355,20 @@ profile_dir(enum regview view, char **path)
 	case PST_ABSENT:
 		return 0;
 	case PST_WRONGTYPE:
-		warnmsg("registry value 'HKLM\\%s\\%s' (%s) has type %s "
-		    "(%lu); it must be REG_SZ or REG_EXPAND_SZ", profile_key,
+		cand_fail(cl, src, NULL, "registry value 'HKLM\\%s\\%s' (%s) "
+		    "has type %s (%lu); it must be REG_SZ or REG_EXPAND_SZ",
+		    profile_key,
 		    profile_value, vname, regtype_name(rv.type), rv.type);
 		return -1;
 	case PST_DENIED:
-		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s): "
-		    "access denied", profile_key, profile_value, vname);
+		cand_fail(cl, src, NULL, "cannot read registry value "
+		    "'HKLM\\%s\\%s' (%s): access denied", profile_key,
+		    profile_value, vname);
 		return -1;
 	default:
-		warnmsg("cannot read registry value 'HKLM\\%s\\%s' (%s): %s",
-		    profile_key, profile_value, vname,
-		    plat_lasterror());
+		cand_fail(cl, src, NULL, "cannot read registry value "
+		    "'HKLM\\%s\\%s' (%s): %s", profile_key, profile_value,
+		    vname, plat_lasterror());
 		return -1;
 	}
 	if (is_blank(rv.data)) {
@@ -313,15 +378,32 @@ profile_dir(enum regview view, char **path)
 		free(rv.data);
 		return 0;
 	}
+	if (utf16_units(rv.data) > MAXPATH_UNITS) {
+		cand_fail(cl, src, NULL, "registry value 'HKLM\\%s\\%s' (%s) is "
+		    "too long: %lu characters, more than any path (%d)",
+		    profile_key, profile_value, vname,
+		    (unsigned long)utf16_units(rv.data), MAXPATH_UNITS);
+		free(rv.data);
+		return -1;
+	}
+	if (!rv.expand && (var = find_variable(rv.data, &varlen)) != NULL) {
+		cand_fail(cl, src, rv.data, "registry value 'HKLM\\%s\\%s' "
+		    "(%s) \"%s\" is REG_SZ, so %.*s in it is not expanded: only "
+		    "REG_EXPAND_SZ values are", profile_key, profile_value,
+		    vname, rv.data, (int)varlen, var);
+		free(rv.data);
+		return -1;
+	}
 	expanded = rv.data;
 	if (rv.expand) {
 		switch (env_expand(rv.data, &expanded, &undef)) {
 		case EXP_OK:
 			break;
 		case EXP_UNDEFINED:
-			warnmsg("registry value 'HKLM\\%s\\%s' (%s) "
-			    "\"%s\" uses %%%s%%, which is not set",
-			    profile_key, profile_value, vname, rv.data, undef);
+			cand_fail(cl, src, rv.data, "registry value "
+			    "'HKLM\\%s\\%s' (%s) \"%s\" uses %%%s%%, which is "
+			    "not set", profile_key, profile_value, vname,
+			    rv.data, undef);
 			free(undef);
 			free(rv.data);
 			return -1;
@@ -334,8 +416,9 @@ profile_dir(enum regview view, char **path)
 	if (path_normalise(expanded, path, &why) == 0)
 		ret = 1;
 	else
-		warnmsg("registry value 'HKLM\\%s\\%s' (%s) \"%s\" %s",
-		    profile_key, profile_value, vname, expanded, why);
+		cand_fail(cl, src, expanded, "registry value 'HKLM\\%s\\%s' "
+		    "(%s) \"%s\" %s", profile_key, profile_value, vname,
+		    expanded, why);
 	if (expanded != rv.data)
 		free(expanded);
 	free(rv.data);
@@ -369,21 +452,23 @@ webtemp(struct candlist *cl)
 			rv.data = xstrdup(EXCHANGE_DEFAULT);
 			break;
 		case PST_WRONGTYPE:
-			warnmsg("registry value 'HKLM\\%s\\%s' (%s) is "
-			    "not a string", exchange_key, exchange_value,
-			    view_name[views[i]]);
+			cand_fail(cl, SRC_WEBTEMP, NULL, "registry value "
+			    "'HKLM\\%s\\%s' (%s) is not a string",
+			    exchange_key, exchange_value, view_name[views[i]]);
 			bad = 1;
 			continue;
 		default:
-			warnmsg("cannot read registry value 'HKLM\\%s\\%s' "
-			    "(%s): %s", exchange_key, exchange_value,
-			    view_name[views[i]], plat_lasterror());
+			cand_fail(cl, SRC_WEBTEMP, NULL, "cannot read "
+			    "registry value 'HKLM\\%s\\%s' (%s): %s",
+			    exchange_key, exchange_value, view_name[views[i]],
+			    plat_lasterror());
 			bad = 1;
 			continue;
 		}
 		if (rv.data == NULL || path_normalise(rv.data, &path, &why)) {
-			warnmsg("registry value 'HKLM\\%s\\%s' (%s) "
-			    "\"%s\" %s", exchange_key, exchange_value, view_name[views[i]],
+			cand_fail(cl, SRC_WEBTEMP, rv.data, "registry value "
+			    "'HKLM\\%s\\%s' (%s) \"%s\" %s", exchange_key,
+			    exchange_value, view_name[views[i]],
 			    rv.data ? rv.data : "", rv.data ? why :
 			    "(out of memory)");
 			free(rv.data);
@@ -421,7 +506,7 @@ resolve(const struct opts *o, struct candlist *cl)
 		return EXIT_CLEAN;
 	}
 	for (size_t i = 0; i < 2; i++) {
-		r = profile_dir(views[i], &path);
+		r = profile_dir(cl, views[i], &path);
 		if (r < 0)
 			bad = 1;
 		if (r != 0)
@@ -437,15 +522,16 @@ resolve(const struct opts *o, struct candlist *cl)
 	switch (plat_windows_dir(&win)) {
 	case PST_OK:
 		if (path_normalise(win, &path, &why) != 0) {
-			warnmsg("the Windows directory \"%s\" %s", win, why);
+			cand_fail(cl, SRC_WINDIR, win, "the Windows "
+			    "directory \"%s\" %s", win, why);
 			bad = 1;
 		} else if (cand_add(cl, path, SRC_WINDIR) != 0)
 			bad = 1;
 		free(win);
 		break;
 	default:
-		warnmsg("cannot find the Windows directory: %s",
-		    plat_lasterror());
+		cand_fail(cl, SRC_WINDIR, NULL, "cannot find the Windows "
+		    "directory: %s", plat_lasterror());
 		bad = 1;
 	}
 	return bad ? EXIT_NODIR : EXIT_CLEAN;
@@ -454,8 +540,10 @@ resolve(const struct opts *o, struct candlist *cl)
 void
 candlist_free(struct candlist *cl)
 {
-	for (size_t i = 0; i < cl->n; i++)
+	for (size_t i = 0; i < cl->n; i++) {
 		free(cl->v[i].path);
+		free(cl->v[i].error);
+	}
 	free(cl->v);
 	memset(cl, 0, sizeof(*cl));
 }

@@ -197,6 +197,12 @@ outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 		    0);
 		break;
 	case PST_LOCKED:
+		/* held by this very run: not a problem, nothing to wait for */
+		if (!last && out_log_is(s->d, e->name)) {
+			note(s, e->name, "is this run's --log file; left alone");
+			break;
+		}
+		/* FALLTHROUGH */
 	case PST_MAPPED:
 	case PST_PENDING:
 		if (!last && defer(s, e, st))
@@ -508,7 +514,10 @@ scan_dir(struct run *r, const struct cand *c)
 		if (c->src & (SRC_REG64 | SRC_REG32))
 			sb_printf(&msg, "cannot open directory '%s' named by "
 			    "registry value 'HKLM\\%s\\%s' (%s): %s", c->path,
-			    profile_key, profile_value, src ? src : "", why(st));
+			    profile_key, profile_value, (~c->src & (SRC_REG64 |
+			    SRC_REG32)) == 0 ? "64-bit and 32-bit views" :
+			    view_name[c->src & SRC_REG64 ? VIEW_64 : VIEW_32],
+			    why(st));
 		else
 			sb_printf(&msg, "cannot open directory '%s' (%s): %s",
 			    c->path, src ? src : "", why(st));
@@ -516,6 +525,7 @@ scan_dir(struct run *r, const struct cand *c)
 		rep_dir_end(c, msg.s ? msg.s : "out of memory", &s.n);
 		sb_free(&msg);
 		free(src);
+		r->dir_errors++;	/* not opened */
 		return EXIT_NODIR;
 	}
 	if (s.o->verbose)
@@ -534,6 +544,7 @@ scan_dir(struct run *r, const struct cand *c)
 		sb_printf(&msg, "cannot list directory '%s': %s", c->path,
 		    why(st));
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
+		r->dir_errors++;	/* not listed to the end */
 		ret = EXIT_NODIR;
 	}
 	if (s.nlocked > 0)
@@ -554,7 +565,8 @@ scan_dir(struct run *r, const struct cand *c)
 	sb_free(&msg);
 	add(&r->total, &s.n);
 	if (s.o->verbose)
-		warnmsg("'%s': %lu .mmp files in %lu ms", c->path,
-		    counts_files(&s.n), (unsigned long)(plat_ms() - t0));
+		warnmsg("'%s': %lu .mmp file%s in %lu ms", c->path,
+		    counts_files(&s.n), counts_files(&s.n) == 1 ? "" : "s",
+		    (unsigned long)(plat_ms() - t0));
 	return ret;
 }

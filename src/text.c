@@ -148,8 +148,11 @@ sb_add_display(struct sbuf *b, const char *name)
 }
 
 /*
- * A JSON string body.  Unpaired surrogates stay what they are, as \uD800:
- * JSON can say it, and PowerShell's ConvertFrom-Json reads it back.
+ * A JSON string body, in ASCII: every other character as \u escapes (a
+ * surrogate pair above U+FFFF), so that Windows PowerShell 5.1, which
+ * decodes a program's output with the console's code page, reads every
+ * name back.  Unpaired surrogates stay what they are, as \ud800: JSON
+ * can say it, and ConvertFrom-Json reads it back.
  */
 void
 sb_add_json(struct sbuf *b, const char *str)
@@ -164,8 +167,11 @@ sb_add_json(struct sbuf *b, const char *str)
 			sb_puts(b, "\\ufffd"), s++;
 		else if (cp == '"' || cp == '\\')
 			sb_printf(b, "\\%c", (int)cp), s++;
-		else if (cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		else if (cp >= 0x10000)
+			sb_printf(b, "\\u%04lx\\u%04lx",
+			    0xd800 + ((cp - 0x10000) >> 10),
+			    0xdc00 + ((cp - 0x10000) & 0x3ff)), s += n;
+		else if (cp < 0x20 || cp >= 0x7f)
 			sb_printf(b, "\\u%04lx", cp), s += n;
 		else
 			sb_add(b, (const char *)s, n), s += n;

@@ -85,7 +85,7 @@ module_path(WCHAR **out, size_t *outlen)
 }
 
 enum pst
-plat_eventlog_install(void)
+plat_eventlog_install(int *existed)
 {
 	DWORD types = EVENTLOG_INFORMATION_TYPE | EVENTLOG_WARNING_TYPE |
 	    EVENTLOG_ERROR_TYPE;
@@ -93,15 +93,18 @@ plat_eventlog_install(void)
 	size_t len = 0;
 	LSTATUS e;
 	HKEY hk;
+	DWORD disp = 0;
 	enum pst r;
 
+	*existed = 0;
 	if ((r = lib_need(&advapi32)) != PST_OK ||
 	    (r = module_path(&exe, &len)) != PST_OK)
 		return r;
 	e = adv.RegCreateKeyExW(HKEY_LOCAL_MACHINE, EVENT_KEY, 0, NULL,
 	    REG_OPTION_NON_VOLATILE, KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &hk,
-	    NULL);
+	    &disp);
 	if (e == ERROR_SUCCESS) {
+		*existed = disp == REG_OPENED_EXISTING_KEY;
 		e = adv.RegSetValueExW(hk, L"EventMessageFile", 0,
 		    REG_EXPAND_SZ, (const BYTE *)exe,
 		    (DWORD)((len + 1) * sizeof(WCHAR)));

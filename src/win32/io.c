@@ -208,11 +208,14 @@ plat_flush(enum plat_stream s)
 {
 	struct ostream *o = ostream(s);
 
-	if (o->bad)
-		return fail_text(PST_IO, "no standard handle");
 	if (o->err)
 		return fail_text(PST_IO, "an earlier write failed");
-	if (o->console || o->n == 0)
+	/*
+	 * No handle (DETACHED_PROCESS, some service launchers): a failure
+	 * only when something had to be written, and plat_write said so;
+	 * nothing is ever buffered for it.
+	 */
+	if (o->bad || o->console || o->n == 0)
 		return PST_OK;
 	return buf_flush(o);
 }
@@ -260,6 +263,42 @@ plat_log_open(const char *path, struct plat_log **lp)
 	(*lp)->h = h;
 	(*lp)->mutex = log_mutex(h);
 	return PST_OK;
+}
+
+/*
+ * Whether d's entry `name` is the log file itself: the same volume and file
+ * index, whatever names it (another case, a hard link, another path to the
+ * directory).  The open asks for attributes only, so it conflicts with no
+ * one's share mode, and opens a link itself, never its target.
+ */
+int
+plat_log_is(struct plat_log *l, struct plat_dir *d, const char *name)
+{
+	BY_HANDLE_FILE_INFORMATION a, b;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	size_t nw;
+	int same;
+
+	if (l == NULL || entry_name(d, name, &nw) != PST_OK)
+		return 0;
+	us.Buffer = d->name16;
+	us.Length = us.MaximumLength = (USHORT)(nw * sizeof(WCHAR));
+	InitializeObjectAttributes(&oa, &us, 0, d->h, NULL);
+	if (!NT_SUCCESS(NtCreateFile(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	    &oa, &io, NULL, 0, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	    FILE_SHARE_DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE |
+	    FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0)))
+		return 0;
+	same = GetFileInformationByHandle(h, &a) &&
+	    GetFileInformationByHandle(l->h, &b) &&
+	    a.dwVolumeSerialNumber == b.dwVolumeSerialNumber &&
+	    a.nFileIndexHigh == b.nFileIndexHigh &&
+	    a.nFileIndexLow == b.nFileIndexLow;
+	NtClose(h);
+	return same;
 }
 
 /* Writes utf8 with LF as CRLF, like standard output, in one WriteFile. */

@@ -74,7 +74,7 @@ python3 - "$ZIP" "$TMP/unzipped" "$EPOCH" <<'EOF' || nfail=$((nfail + 1))
 import sys, time, zipfile
 path, out, epoch = sys.argv[1], sys.argv[2], int(sys.argv[3])
 want = ["x64/mmpclean.exe", "x86/mmpclean.exe", "README.txt",
-        "mmpclean.txt", "LICENSE", "SHA256SUMS"]
+        "mmpclean.txt", "report.schema.json", "LICENSE", "SHA256SUMS"]
 z = zipfile.ZipFile(path)
 names = [i.filename for i in z.infolist()]
 bad = 0
@@ -97,8 +97,8 @@ ok "members, order, dates and modes"
 
 if (cd "$U" && sha256sum --quiet -c SHA256SUMS); then
 	n=$(wc -l <"$U/SHA256SUMS")
-	[ "$n" -eq 5 ] && ok "SHA256SUMS verifies $n files" ||
-	    fail "SHA256SUMS lists $n files, want 5"
+	[ "$n" -eq 6 ] && ok "SHA256SUMS verifies $n files" ||
+	    fail "SHA256SUMS lists $n files, want 6"
 else
 	fail "SHA256SUMS does not verify"
 fi
@@ -110,6 +110,8 @@ for f in README.txt mmpclean.txt LICENSE; do
 done
 tr -d '\r' <"$U/README.txt" | cmp -s - README.md || fail "README.txt is not README.md"
 tr -d '\r' <"$U/LICENSE" | cmp -s - LICENSE || fail "LICENSE differs from ./LICENSE"
+cmp -s "$U/report.schema.json" docs/report.schema.json ||
+    fail "report.schema.json differs from docs/report.schema.json"
 mandoc -Tascii man/mmpclean.1 | col -bx | tr -d '\r' >"$TMP/man.txt"
 tr -d '\r' <"$U/mmpclean.txt" | cmp -s - "$TMP/man.txt" ||
     fail "mmpclean.txt is not man/mmpclean.1 rendered"

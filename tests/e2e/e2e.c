@@ -623,6 +623,45 @@ t_help(void **state)
 	}
 }
 
+/*
+ * Long options are exact: an abbreviation deletes nothing and names the
+ * option it abbreviates; "/?" after --dir is a value, not help.
+ */
+static void
+t_exact_options(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+
+	mkfile(U(f, "a.mmp"));
+	r = MM(f, "--del", "--dir", f->wdir);
+	expect_exit(r, 4);
+	expect_in(r, err, "unknown option '--del' (options cannot be "
+	    "abbreviated); did you mean --delete?");
+	expect_exists(U(f, "a.mmp"));
+
+	r = MM(f, "--delete=yes", "--dir", f->wdir);
+	expect_exit(r, 4);
+	expect_in(r, err, "option '--delete' takes no value");
+	expect_exists(U(f, "a.mmp"));
+
+	r = MM(f, "--delete", "--dir", "/?");
+	expect_exit(r, 4);
+	expect_in(r, err, "--dir '/?'");
+	expect_empty(r, out);
+	expect_exists(U(f, "a.mmp"));
+
+	/* a long non-ASCII value: shortened whole characters, the reason */
+	r = MM(f, "--format", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	expect_exit(r, 4);
+	expect_in(r, err, "--format '\xc3\xa9\xc3\xa9");
+	expect_in(r, err, "\xc3\xa9...' is not a format: use text, csv or json");
+}
+
 static void
 t_version(void **state)
 {
@@ -1366,6 +1405,7 @@ main(void)
 		T(t_missing_argument_exit4),
 		T(t_relative_dir_exit4),
 		T(t_help),
+		T(t_exact_options),
 		T(t_version),
 		T(t_quiet_prints_nothing_when_fine),
 		T(t_output_failure_exit2),

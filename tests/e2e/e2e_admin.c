@@ -117,8 +117,11 @@ t_install_and_uninstall_event_source(void **state)
 	for (int round = 0; round < 2; round++) {	/* idempotent */
 		r = MM(f, "--install-eventlog");
 		expect_exit(r, 0);
-		expect_out_line(r, "registered the event source 'mmpclean' in "
-		    "the Application log");
+		/* the second time, it says the source was there */
+		expect_out_line(r, round == 0 ? "registered the event source "
+		    "'mmpclean' in the Application log" : "the event source "
+		    "'mmpclean' was registered already; its message file is "
+		    "now this executable");
 		expect_empty(r, err);
 	}
 	/* the message file is this executable, as Windows names it */
@@ -170,7 +173,10 @@ expect_event(struct run *r, const char *type, const char *id, int status)
 	}
 	fmt(call, sizeof call, ",%s,0x0000,%s,", type, id);
 	expect_in(r, err, call);
-	fmt(text, sizeof text, "errors; exit status %d\"", status);
+	/* a directory that failed is counted after the files' errors */
+	fmt(text, sizeof text, status == 3 ? "errors; 1 directory could not "
+	    "be scanned; exit status %d\"" : "errors; exit status %d\"",
+	    status);
 	expect_in(r, err, text);
 	expect_in(r, err, "RegisterEventSourceW ((null),L\"mmpclean\")");
 	expect_in(r, err, "DeregisterEventSource");

@@ -212,6 +212,53 @@ expect_clean_delete(struct run *r)
 
 /* ---- Python, to read the reports as their consumers will ---- */
 
+/* docs/report.schema.json in the source tree (ROOT/build/holdlock.exe). */
+static const char *
+schema_path(void)
+{
+	static char path[PATH_MAX];
+	char *slash;
+
+	fmt(path, sizeof path, "%s", g_holdlock);
+	for (int i = 0; i < 2; i++)
+		if ((slash = strrchr(path, '/')) != NULL)
+			*slash = '\0';
+	fmt(path + strlen(path), sizeof path - strlen(path),
+	    "/docs/report.schema.json");
+	return path;
+}
+
+/*
+ * Every report as its consumers read it: JSON is ASCII (so Windows
+ * PowerShell 5.1, decoding with the console's code page 437, reads what
+ * UTF-8 reads) and valid against docs/report.schema.json; CSV starts with
+ * the header the schema names.  Defines load_json(path) and
+ * load_csv(path) for the checks below; the schema is sys.argv[-1].
+ */
+#define PY_COMMON \
+"import csv, datetime, io, json, re, sys\n" \
+"import jsonschema\n" \
+"SCHEMA = json.load(open(sys.argv[-1]))\n" \
+"jsonschema.Draft202012Validator.check_schema(SCHEMA)\n" \
+"def load_json(path):\n" \
+"    raw = open(path, 'rb').read()\n" \
+"    bad = [b for b in raw if b >= 0x80]\n" \
+"    if bad: print(raw); sys.exit('JSON with %d non-ASCII bytes' % len(bad))\n" \
+"    doc = json.loads(raw.decode('utf-8'))\n" \
+"    if json.loads(raw.decode('cp437')) != doc: sys.exit('cp437 reads another document')\n" \
+"    jsonschema.Draft202012Validator(SCHEMA).validate(doc)\n" \
+"    return raw, doc\n" \
+"def load_csv(path, where=False):\n" \
+"    text = open(path, 'rb').read().decode('utf-8')\n" \
+"    rows = list(csv.reader(io.StringIO(text, newline=''), strict=True))\n" \
+"    head = SCHEMA['x-csv-header']['where' if where else 'report'].split(',')\n" \
+"    if not rows or rows[0] != head: print(text); sys.exit('header %r, expected %r' % (rows[:1], head))\n" \
+"    for row in rows[1:]:\n" \
+"        if len(row) != len(head): print(text); sys.exit('row of %d fields: %r' % (len(row), row))\n" \
+"        if not where and row[0] not in SCHEMA['$defs']['status']['enum']:\n" \
+"            print(text); sys.exit('status %r is not in the schema' % row[0])\n" \
+"    return text, rows\n"
+
 static void
 python(struct fx *f, const char *script, const char *const *args)
 {
@@ -222,8 +269,9 @@ python(struct fx *f, const char *script, const char *const *args)
 	argv[n++] = "python3";
 	argv[n++] = "-c";
 	argv[n++] = script;
-	while (*args != NULL && n < 15)
+	while (*args != NULL && n < 14)
 		argv[n++] = *args++;
+	argv[n++] = schema_path();	/* always the last argument */
 	argv[n] = NULL;
 	if (run_cmd(&r, argv, f->uout, NULL, RUN_MS) != 0 || r.status != 0) {
 		print_message("python3 exit %d\n--- stdout ---\n%.6000s\n"
@@ -709,14 +757,11 @@ t_batch_file_branches_on_errorlevel(void **state)
 	expect_exists(U(f, "s4/a.mmp"));
 }
 
-static const char csv_check[] =
-"import csv, datetime, io, json, re, sys\n"
-"raw = open(sys.argv[1], 'rb').read()\n"
-"text = raw.decode('utf-8')\n"
+static const char csv_check[] = PY_COMMON
+"text, rows = load_csv(sys.argv[1])\n"
 "want = json.loads(sys.argv[2])\n"
 "def fail(m):\n"
 "    print(m); print(text); sys.exit(1)\n"
-"rows = list(csv.reader(io.StringIO(text, newline=''), strict=True))\n"
 "if not rows or rows[0] != ['status', 'path', 'size', 'last_write_utc', 'reason']:\n"
 "    fail('header: %r' % (rows[:1],))\n"
 "seen = {}\n"
@@ -794,10 +839,8 @@ t_csv_report_read_by_python(void **state)
 	expect_exists(U(f, "ro.mmp"));
 }
 
-static const char json_check[] =
-"import datetime, json, re, sys\n"
-"raw = open(sys.argv[1], 'rb').read()\n"
-"doc = json.loads(raw.decode('utf-8'))\n"
+static const char json_check[] = PY_COMMON
+"raw, doc = load_json(sys.argv[1])\n"
 "want = json.loads(sys.argv[2])\n"
 "def fail(m):\n"
 "    print(m); print(raw.decode('utf-8')); sys.exit(1)\n"
@@ -831,7 +874,8 @@ static const char json_check[] =
 "exp = {'files': sum(total.values()), 'directories': want['scanned'], 'deleted': total.get('deleted', 0),\n"
 "       'locked': total.get('locked', 0), 'pending': total.get('pending', 0),\n"
 "       'read_only': 0, 'skipped': 0, 'errors': 0, 'young': 0,\n"
-"       'scheduled': 0, 'services': []}\n"
+"       'scheduled': 0, 'directory_errors': sum(1 for d in want['directories'] if d['error']),\n"
+"       'services': []}\n"
 "if s != exp: fail('summary %r, expected %r' % (s, exp))\n"
 "print('ok')\n";
 
@@ -875,14 +919,73 @@ t_json_report_read_by_python(void **state)
 	{
 		char *raw = read_raw(uout, NULL);
 
-		if (strstr(raw, "日本.mmp") == NULL && strstr(raw,
-		    "\\u65e5\\u672c.mmp") == NULL)
-			fail_msg("the JSON report lacks 日本.mmp");
+		if (strstr(raw, "\\u65e5\\u672c.mmp") == NULL)
+			fail_msg("the JSON report lacks 日本.mmp as "
+			    "\\u65e5\\u672c.mmp");
 		free(raw);
 	}
 	expect_gone(U(f, "a.mmp"));
 	expect_gone(U(f, "日本.mmp"));
 	expect_exists(U(f, "held.mmp"));
+}
+
+static const char errors_check[] = PY_COMMON
+"kind, path, wdir = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+"if kind == 'json':\n"
+"    raw, doc = load_json(path)\n"
+"    dirs = doc['directories']\n"
+"    bad = [d for d in dirs if d['error'] is not None]\n"
+"    if len(bad) != 1 or bad[0]['path'] != 'mmp' or bad[0]['source'] != 'registry, 64-bit view'\\\n"
+"            or 'is a relative path' not in bad[0]['error'] or bad[0]['files'] != []:\n"
+"        sys.exit('directories: %r' % dirs)\n"
+"    good = [d for d in dirs if d['error'] is None]\n"
+"    if [d['path'] for d in good] != [wdir] or good[0]['source'] != 'registry, 32-bit view':\n"
+"        sys.exit('directories: %r' % dirs)\n"
+"    names = sorted(f['path'].rsplit('\\\\', 1)[1] for f in good[0]['files'])\n"
+"    want = sorted(['caf\\u00e9.mmp', '\\u20ac.mmp', '\\U0001F600.mmp', '\\u65e5\\u672c.mmp'])\n"
+"    if names != want: sys.exit('names %r, expected %r' % (names, want))\n"
+"    if doc['summary']['directory_errors'] != 1 or doc['exit_status'] != 3: sys.exit('summary %r' % doc['summary'])\n"
+"else:\n"
+"    text, rows = load_csv(path)\n"
+"    err = [r for r in rows[1:] if r[0] == 'error']\n"
+"    if len(err) != 1 or err[0][1] != 'mmp' or err[0][2:4] != ['', ''] or 'is a relative path' not in err[0][4]:\n"
+"        sys.exit('error rows %r' % err)\n"
+"    if len(rows) != 6: sys.exit('%d rows' % len(rows))\n"
+"print('ok')\n";
+
+/*
+ * A registry value that names no usable directory shows in JSON (with its
+ * source and the error) and in CSV (a row with the status "error"), beside
+ * the directory of the other view; names in four scripts survive JSON read
+ * as code page 437 (Windows PowerShell 5.1) and as UTF-8.
+ */
+static void
+t_report_errors_and_names_by_python(void **state)
+{
+	struct fx *f = *state;
+	char ujson[PATH_MAX], ucsv[PATH_MAX];
+	struct run *r;
+
+	mkfile(U(f, "caf\xc3\xa9.mmp"));
+	mkfile(U(f, "\xe2\x82\xac.mmp"));
+	mkfile(U(f, "\xf0\x9f\x98\x80.mmp"));
+	mkfile(U(f, "日本.mmp"));
+	reg_set(f, 64, "REG_SZ", "mmp");
+	reg_set(f, 32, "REG_SZ", f->wdir);
+	fmt(ujson, sizeof ujson, "%s/report.json", f->uout);
+	fmt(ucsv, sizeof ucsv, "%s/report.csv", f->uout);
+	write_text(ujson, "");
+	write_text(ucsv, "");
+
+	r = MMTO(f, ujson, "--format", "json");
+	expect_exit(r, 3);
+	expect_in(r, err, "is a relative path");
+	PYTHON(f, errors_check, "json", ujson, f->wdir);
+
+	r = MMTO(f, ucsv, "--format", "csv");
+	expect_exit(r, 3);
+	PYTHON(f, errors_check, "csv", ucsv, f->wdir);
+	expect_exists(U(f, "caf\xc3\xa9.mmp"));
 }
 
 /* --older-than: the age is the last write time; a bare number is refused. */
@@ -1305,6 +1408,117 @@ t_closed_stdout_exit2(void **state)
 	expect_gone(U(f, "b.mmp"));
 }
 
+/* The text after the last "finished  exit status " in a log file. */
+static const char *
+log_status(const char *upath)
+{
+	size_t len;
+	char *log = read_raw(upath, &len), *last = NULL, *p;
+	static char got[16];
+
+	for (p = log; p != NULL && (p = strstr(p, "finished  exit status ")) !=
+	    NULL; p++)
+		last = p;
+	fmt(got, sizeof got, "%.1s", last ? last + 22 : "?");
+	free(log);
+	return got;
+}
+
+/*
+ * Standard output closed: the log's last line says the exit status the
+ * process returns (the failure shows only when the buffer goes out).
+ */
+static void
+t_closed_stdout_log_says_2(void **state)
+{
+	struct fx *f = *state;
+	struct run *r = &f->r;
+	struct job j;
+	char ulog[PATH_MAX], wlog[PATH_MAX];
+
+	fmt(ulog, sizeof ulog, "%s/run.log", f->uout);
+	fmt(wlog, sizeof wlog, "%s\\run.log", f->wout);
+	mkfile(U(f, "a.mmp"));
+	mm_start(f, &j, r, "-", (const char *const []){ "--delete", "--dir",
+	    f->wdir, "--log", wlog, NULL });
+	mm_wait(f, &j);
+	expect_exit(r, 2);
+	expect_gone(U(f, "a.mmp"));
+	if (strcmp(log_status(ulog), "2") != 0) {
+		dump(r);
+		fail_msg("the log's last line says exit status %s, the "
+		    "process returned 2", log_status(ulog));
+	}
+}
+
+/*
+ * Started with no standard handles at all (DETACHED_PROCESS, as service
+ * launchers do; tests/helpers/detach.c): a quiet clean run has nothing
+ * to write and exits 0; one with a report to print exits 2.
+ */
+static void
+t_detached_no_handles(void **state)
+{
+	struct fx *f = *state;
+	struct run *r = &f->r;
+	char detach[PATH_MAX], ulog[PATH_MAX], wlog[PATH_MAX], *slash;
+
+	fmt(detach, sizeof detach, "%s", g_holdlock);
+	if ((slash = strrchr(detach, '/')) != NULL)
+		fmt(slash + 1, sizeof detach - (size_t)(slash + 1 - detach),
+		    "detach.exe");
+	fmt(ulog, sizeof ulog, "%s/run.log", f->uout);
+	fmt(wlog, sizeof wlog, "%s\\run.log", f->wout);
+	mkfile(U(f, "a.mmp"));
+	mkfile(U(f, "b.mmp"));
+
+	run_cmd(r, (const char *const []){ "wine", detach, g_exe_win,
+	    "--quiet", "--delete", "--dir", f->wdir, "--log", wlog, NULL },
+	    f->udir, NULL, RUN_MS);
+	expect_exit(r, 0);
+	expect_gone(U(f, "a.mmp"));
+	expect_gone(U(f, "b.mmp"));
+	if (strcmp(log_status(ulog), "0") != 0)
+		fail_msg("the log says exit status %s", log_status(ulog));
+
+	/* something to print and nowhere to print it: exit 2, said in the log */
+	mkfile(U(f, "c.mmp"));
+	run_cmd(r, (const char *const []){ "wine", detach, g_exe_win,
+	    "--dir", f->wdir, "--log", wlog, NULL }, f->udir, NULL, RUN_MS);
+	expect_exit(r, 2);
+	expect_exists(U(f, "c.mmp"));
+	if (strcmp(log_status(ulog), "2") != 0)
+		fail_msg("the log says exit status %s", log_status(ulog));
+}
+
+/*
+ * --log names a *.mmp in the scanned directory: mmpclean's own file, held
+ * by it, is left alone without a "locked", and --wait does not wait for it.
+ */
+static void
+t_own_log_in_scanned_directory(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+
+	mkfile(U(f, "a.mmp"));
+	r = MM(f, "--delete", "--verbose", "--wait", "20", "--dir", f->wdir,
+	    "--log", W(f, "RUN.mmp"));
+	expect_exit(r, 0);
+	expect_gone(U(f, "a.mmp"));
+	expect_exists(U(f, "RUN.mmp"));
+	expect_in(r, err, "RUN.mmp' is this run's --log file; left alone");
+	expect_not_in(r, out, "locked    ");
+	if (r->ms > 15000) {
+		dump(r);
+		fail_msg("took %llu ms: it waited for its own log",
+		    (unsigned long long)r->ms);
+	}
+	if (strcmp(log_status(U(f, "RUN.mmp")), "0") != 0)
+		fail_msg("the log says exit status %s",
+		    log_status(U(f, "RUN.mmp")));
+}
+
 /* A pipe nobody reads (`mmpclean | head` after head exited). */
 static void
 t_broken_pipe_exit2(void **state)
@@ -1355,12 +1569,16 @@ main(void)
 		T(t_batch_file_branches_on_errorlevel),
 		T(t_csv_report_read_by_python),
 		T(t_json_report_read_by_python),
+		T(t_report_errors_and_names_by_python),
 		T(t_older_than_deletes_only_old),
 		T(t_log_appends_timestamped_lines),
 		T(t_log_two_runs_at_once_whole_lines),
 		T(t_log_directory_missing_exit2),
 		T(t_closed_stdout_exit2),
 		T(t_broken_pipe_exit2),
+		T(t_closed_stdout_log_says_2),
+		T(t_detached_no_handles),
+		T(t_own_log_in_scanned_directory),
 	};
 
 	/* E2E_FILTER=t_log*: run only the tests whose names match. */

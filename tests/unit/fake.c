@@ -37,6 +37,10 @@ struct plat_dir {
 	struct fdir *d;
 	int pos;
 };
+struct plat_log {
+	struct ffile *file;	/* when it is in a fake directory */
+};
+static struct plat_log the_log;
 static struct {
 	struct fdir d[MAXD];
 	int nd;
@@ -655,6 +659,8 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 	f->opens++;
 	if (f->attrs & PLAT_A_DIR)
 		return PST_ISDIR;
+	if (w.log_open_now && the_log.file == f)
+		return PST_LOCKED;	/* the --log file, held open */
 	if (f->locked != 0) {
 		if (f->locked > 0)
 			f->locked--;
@@ -684,21 +690,41 @@ plat_ms(void)
 	return w.ms += w.tick;
 }
 
-struct plat_log {
-	int unused;
-};
-
+/* Opened (and created, as Windows does) where a fake directory has it. */
 enum pst
 plat_log_open(const char *path, struct plat_log **lp)
 {
-	static struct plat_log one;
+	const char *slash = strrchr(path, '\\');
+	char dir[256];
+	struct fdir *d;
 
-	(void)path;
 	if (w.log_open != PST_OK)
 		return w.log_open;
 	w.log_open_now = 1;
-	*lp = &one;
+	the_log.file = NULL;
+	if (slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if ((d = find_dir(dir, 1)) != NULL) {
+			for (int i = 0; i < d->n; i++)
+				if (ascii_casecmp(d->f[i].name, slash + 1) == 0)
+					the_log.file = &d->f[i];
+			if (the_log.file == NULL && d->n < MAXF) {
+				fake_file(d->path, slash + 1, 0);
+				the_log.file = &d->f[d->n - 1];
+			}
+		}
+	}
+	*lp = &the_log;
 	return PST_OK;
+}
+
+int
+plat_log_is(struct plat_log *l, struct plat_dir *dp, const char *name)
+{
+	for (int i = 0; i < dp->d->n; i++)
+		if (strcmp(dp->d->f[i].name, name) == 0)
+			return l->file == &dp->d->f[i];
+	return 0;
 }
 
 enum pst
@@ -809,8 +835,9 @@ plat_event(int type, unsigned id, const char *text)
 }
 
 enum pst
-plat_eventlog_install(void)
+plat_eventlog_install(int *existed)
 {
+	*existed = w.event_installed;
 	if (w.event_fail != PST_OK)
 		return w.event_fail;
 	w.event_installed = 1;
@@ -906,7 +933,7 @@ plat_sleep_ms(unsigned ms)
 enum pst
 plat_write(enum plat_stream s, const char *utf8, size_t len)
 {
-	if (s == OUT_STDOUT && w.out_fail)
+	if (s == OUT_STDOUT && w.out_fail == 1)
 		return PST_IO;
 	sb_add(s == OUT_STDOUT ? &w.out : &w.err, utf8, len);
 	return PST_OK;
@@ -915,11 +942,12 @@ plat_write(enum plat_stream s, const char *utf8, size_t len)
 enum pst
 plat_flush(enum plat_stream s)
 {
+	/* 1: writes failed already, nothing is buffered; 2: the flush fails */
 	if (s != OUT_STDOUT)
 		return PST_OK;
 	w.flushes++;
-	return w.out_fail || (w.flush_fail > 0 && w.flushes >= w.flush_fail) ?
-	    PST_IO : PST_OK;
+	return w.out_fail == 2 || (w.flush_fail > 0 &&
+	    w.flushes >= w.flush_fail) ? PST_IO : PST_OK;
 }
 
 int

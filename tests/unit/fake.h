@@ -44,7 +44,8 @@ size_t fake_peak_entries(void);
 /* Output captured; a stream can be made to fail. */
 const char *fake_out(void);
 const char *fake_err(void);
-void fake_out_fail(int fail);	/* every write to stdout, and its flush */
+/* 1: every write to stdout fails; 2: writes are buffered, the flush fails */
+void fake_out_fail(int fail);
 /* Flushing stdout fails from the nth flush of a run on (0: never). */
 void fake_flush_fail(int from);
 

@@ -177,7 +177,8 @@ test_json_two_directories(void **state)
 	    "\"reason\":null}],\"error\":null}],"
 	    "\"summary\":{\"files\":4,\"directories\":2,\"deleted\":3,"
 	    "\"locked\":1,\"pending\":0,\"read_only\":0,\"skipped\":0,"
-	    "\"errors\":0,\"young\":0,\"scheduled\":0,\"services\":[]},"
+	    "\"errors\":0,\"young\":0,\"scheduled\":0,"
+	    "\"directory_errors\":0,\"services\":[]},"
 	    "\"exit_status\":1}\n");
 }
 
@@ -315,7 +316,8 @@ test_json(void **state)
 	    "\"reason\":null}],\"error\":null}],"
 	    "\"summary\":{\"files\":3,\"directories\":1,\"unlocked\":2,"
 	    "\"locked\":1,\"pending\":0,\"read_only\":0,\"skipped\":0,"
-	    "\"errors\":0,\"young\":0,\"scheduled\":0,\"services\":[]},"
+	    "\"errors\":0,\"young\":0,\"scheduled\":0,\"directory_errors\":0,"
+	    "\"services\":[]},"
 	    "\"exit_status\":1}\n");
 }
 
@@ -339,8 +341,8 @@ test_json_where(void **state)
 	    NULL), EXIT_CLEAN);
 	assert_string_equal(fake_out(), "{\"mmpclean\":\"" MMPCLEAN_VERSION
 	    "\",\"directories\":[{\"path\":\"C:\\\\mmp\",\"source\":"
-	    "\"registry, 64-bit view\"},{\"path\":\"C:\\\\WINDOWS\","
-	    "\"source\":\"Windows directory\"}],\"exit_status\":0}\n");
+	    "\"registry, 64-bit view\",\"error\":null},{\"path\":\"C:\\\\WINDOWS\","
+	    "\"source\":\"Windows directory\",\"error\":null}],\"exit_status\":0}\n");
 	assert_int_equal(fake_run("--where", "--format", "csv", NULL),
 	    EXIT_CLEAN);
 	assert_string_equal(fake_out(),
@@ -454,12 +456,17 @@ test_exit_status_when_only_the_last_flush_fails(void **state)
 	assert_contains(fake_err(), "cannot write to standard output");
 }
 
+/*
+ * The report's end is flushed once, before the event and the log's last
+ * line (nothing is written to standard output after it): that flush
+ * failing is what the log's status must show.
+ */
 static void
 test_exit_status_when_the_summary_cannot_be_written(void **state)
 {
 	(void)state;
 	fake_file(D, "a.mmp", 0);
-	fake_flush_fail(2);	/* the report so far flushed, not its end */
+	fake_flush_fail(1);	/* the JSON's end is in the one flush */
 	assert_int_equal(fake_run("-d", "--format", "json", "--log",
 	    "C:\\m.log", NULL), EXIT_FAILED);
 	assert_contains(fake_err(), "cannot write to standard output");

@@ -255,7 +255,8 @@ test_plain_sz_not_expanded(void **state)
 	fake_env("SystemDrive", "C:");
 	fake_reg(VIEW_64, "%SystemDrive%\\mmp", 0);
 	assert_int_equal(fake_run("--where", NULL), EXIT_NODIR);
-	assert_contains(fake_err(), "is a relative path");
+	assert_contains(fake_err(), "is REG_SZ, so %SystemDrive% in it is not "
+	    "expanded: only REG_EXPAND_SZ values are");
 }
 
 static void

@@ -407,7 +407,7 @@ test_missing_directory_exit_3(void **state)
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
 	assert_contains(fake_err(), "cannot open directory 'C:\\nowhere' named "
 	    "by registry value 'HKLM\\Software\\Microsoft\\Windows "
-	    "Messaging Subsystem\\ProfileDirectory' (registry, 64-bit view): "
+	    "Messaging Subsystem\\ProfileDirectory' (64-bit view): "
 	    "no such directory");
 }
 
@@ -428,7 +428,7 @@ test_directory_without_list_rights(void **state)
 	assert_int_equal(fake_run(NULL), EXIT_NODIR);
 	assert_contains(fake_err(), "cannot open directory 'C:\\mmp' named by "
 	    "registry value");
-	assert_contains(fake_err(), "(registry, 64-bit view): access denied");
+	assert_contains(fake_err(), "(64-bit view): access denied");
 }
 
 static void
