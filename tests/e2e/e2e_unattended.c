@@ -266,7 +266,8 @@ python(struct fx *f, const char *script, const char *const *args)
 	struct run r = { .out = NULL };
 	size_t n = 0;
 
-	argv[n++] = "python3";
+	/* Debian's, with python3-jsonschema (.ci/deps): not another on PATH */
+	argv[n++] = "/usr/bin/python3";
 	argv[n++] = "-c";
 	argv[n++] = script;
 	while (*args != NULL && n < 14)
