@@ -28,7 +28,7 @@ CAT = os.path.join(ROOT, "tests", "mutants")
 SCRATCH = os.environ.get("MUTATE_DIR") or os.path.join(ROOT, "build",
                                                         "mutate")
 TREE = os.path.join(os.path.abspath(SCRATCH), "tree")
-COPY = ["src", "tests/unit", "tests/fuzz", "man", ".ci", "Makefile"]
+COPY = ["src", "tests/unit", "tests/fuzz", "man", ".ci", "Makefile", "README.md"]
 TEST_TIMEOUT = 30	# seconds for one unit binary or corpus replay
 E2E_TIMEOUT = 900
 JOBS = 2
