@@ -473,6 +473,17 @@ test_exit_status_when_the_summary_cannot_be_written(void **state)
 	assert_contains(fake_log(), "] finished  exit status 2\n");
 }
 
+/* A flush that fails only at the very end still fails the run. */
+static void
+test_exit_status_when_the_final_flush_fails(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_flush_fail(2);	/* the report's end went out; the last fails */
+	assert_int_equal(fake_run("-d", NULL), EXIT_FAILED);
+	assert_contains(fake_err(), "cannot write to standard output");
+}
+
 static void
 test_json_exit_status_when_log_fails(void **state)
 {
@@ -614,6 +625,7 @@ main(void)
 		T(test_exit_status_when_stdout_fails),
 		T(test_exit_status_when_only_the_last_flush_fails),
 		T(test_exit_status_when_the_summary_cannot_be_written),
+		T(test_exit_status_when_the_final_flush_fails),
 		T(test_json_exit_status_when_log_fails),
 		T(test_log_leaves_out_young),
 		T(test_quiet_still_shows_problems),
