@@ -172,9 +172,8 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags, int *classic)
 			return PST_OK;
 		if (disp_ex_unsupported((uint32_t)st))
 			d->noex = 1;	/* this system, file system or flag */
-		else if (!force || (ctx = ro_ctx(h, st)) != C_FILE_RO)
-			return oserr(E_NT, (unsigned long)st,
-			    force ? ctx : ro_ctx(h, st));
+		else if ((ctx = ro_ctx(h, st)) != C_FILE_RO || !force)
+			return oserr(E_NT, (unsigned long)st, ctx);
 		/* --force, read-only: whatever Ex said, clear and retry */
 	}
 	*classic = 1;
