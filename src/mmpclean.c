@@ -25,9 +25,8 @@ max(int a, int b)
  * the message table in mmpclean.mc gives them their text.
  */
 static int
-report_event(const struct run *r, int status)
+report_event(char *text, int status)
 {
-	char *text = rep_summary_text(r, status);
 	int type = status == EXIT_CLEAN ? 0 : status == EXIT_LOCKED ? 1 : 2;
 	enum pst st;
 
@@ -42,6 +41,36 @@ report_event(const struct run *r, int status)
 	warnmsg("cannot write to the Application event log: %s",
 	    st == PST_DENIED ? "access denied" : plat_lasterror());
 	return EXIT_FAILED;
+}
+
+/* --computer: every computer scanned by a run of its own. */
+static int
+fleet(struct opts *o)
+{
+	struct fleet_counts fc;
+	struct hostlist h;
+	char err[OPTS_ERRMAX];
+	int ret;
+
+	if (hosts_collect(o, &h, err, sizeof(err)) != 0) {
+		warnmsg("%s", err);
+		hostlist_free(&h);
+		return EXIT_USAGE;
+	}
+	ret = rep_begin(o, plat_time()) == 0 ? EXIT_CLEAN : EXIT_FAILED;
+	ret = max(ret, fleet_run(o, &h, &fc));
+	ret = max(ret, rep_fleet_end(o, &fc, ret));
+	if (o->eventlog) {
+		char *text = rep_fleet_text(&fc);
+		struct sbuf b = { 0 };
+
+		sb_printf(&b, "%s; exit status %d", text ? text : "", ret);
+		free(text);
+		ret = max(ret, report_event(b.oom ? NULL : b.s, ret));
+	}
+	rep_end_log(ret);
+	hostlist_free(&h);
+	return ret;
 }
 
 int
@@ -73,6 +102,11 @@ mmpclean_main(int argc, char **argv)
 
 	if (o.cmd != CMD_SCAN) {
 		ret = admin_command(&o);
+		opts_free(&o);
+		return max(ret, out_finish());
+	}
+	if (o.ncomputers > 0 || o.computers_file != NULL) {
+		ret = fleet(&o);
 		opts_free(&o);
 		return max(ret, out_finish());
 	}
@@ -110,7 +144,7 @@ mmpclean_main(int argc, char **argv)
 	rep_end(&r, max(ret, out_failed()));
 	ret = max(ret, out_failed());
 	if (o.eventlog)
-		ret = max(ret, report_event(&r, ret));
+		ret = max(ret, report_event(rep_summary_text(&r, ret), ret));
 	rep_end_log(ret);
 	candlist_free(&cl);
 	free(r.seen);

@@ -38,6 +38,8 @@ enum cmd {
 enum optid {
 	OPT_DELETE = 1, OPT_FORCE, OPT_DIR, OPT_ALL, OPT_WHERE, OPT_OLDER,
 	OPT_FORMAT, OPT_LOG, OPT_EVENTLOG, OPT_HOLDERS, OPT_WAIT, OPT_REBOOT,
+	OPT_COMPUTER, OPT_COMPUTERS, OPT_PARALLEL, OPT_HOST_TIMEOUT,
+	OPT_ONE_COMPUTER,
 	OPT_CONFIGURE, OPT_GRANT, OPT_UNCONFIGURE, OPT_INSTALL_EVENTLOG,
 	OPT_UNINSTALL_EVENTLOG, OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
 	OPT_MAX
@@ -67,6 +69,20 @@ struct opts {
 	char *log;		/* --log FILE, normalised, or NULL */
 	int log_owned;
 	int clash;		/* two of --configure and friends */
+	/* --computer: the names as given (comma lists), or --computers */
+	const char **computers;
+	size_t ncomputers;
+	const char *computers_file;
+	char *hosts_path;	/* the same, normalised; NULL for "-" */
+	unsigned parallel;	/* --parallel, 1 by default */
+	unsigned host_timeout;	/* --host-timeout seconds, 120 by default */
+	const char *host;	/* --one-computer NAME, without "\\\\" */
+	/* the command line, and which of its words are the fleet's own
+	 * (--computer, --computers, --parallel, --host-timeout, --eventlog
+	 * and their values): the rest is what each computer's run gets */
+	int argc;
+	char **argv;
+	unsigned char *fleet_word;
 };
 /* 0, or EXIT_USAGE with a message (no "mmpclean: " prefix) in err. */
 int opts_parse(struct opts *o, int argc, char **argv, char *err,
@@ -77,6 +93,34 @@ int parse_age(const char *s, int64_t *secs, const char **why);
 extern const char usage_line[];
 extern const char *const cmd_name[];	/* "--configure", ... by enum cmd */
 extern const char help_text[];
+
+/*
+ * fleet.c: --computer, one child run (--one-computer NAME) per computer,
+ * --parallel of them at once, each stopped after --host-timeout.
+ */
+/* A computer name as --computer takes it: NULL, or what is wrong with it. */
+const char *host_name_bad(const char *name);
+/* "\\\\web01" -> "web01": the name without its leading backslashes */
+const char *host_name_strip(const char *name);
+struct hostlist {
+	char **v;
+	size_t n;
+};
+/* The names of --computer and --computers, checked and folded: 0, or
+ * EXIT_USAGE with a message in err. */
+int hosts_collect(const struct opts *o, struct hostlist *h, char *err,
+    size_t errlen);
+void hostlist_free(struct hostlist *h);
+/* Text of a name list file (BOM: UTF-8, UTF-16LE or BE) as UTF-8. */
+char *hosts_decode(const char *data, size_t len, const char **why);
+/* How the computers of a --computer run ended. */
+struct fleet_counts {
+	unsigned long computers, clean, locked, failed, unreachable;
+	unsigned long not_scanned;	/* interrupted before it started */
+};
+/* The highest status of every computer's (reports already relayed). */
+int fleet_run(const struct opts *o, const struct hostlist *h,
+    struct fleet_counts *fc);
 
 /* admin.c: --configure, --unconfigure and the event source. */
 int admin_command(const struct opts *o);
@@ -109,7 +153,8 @@ int resolve(const struct opts *o, struct candlist *cl);
 void candlist_free(struct candlist *cl);
 /* Pure helpers, exposed for tests and fuzzing. */
 int path_normalise(const char *in, char **out, const char **why);
-enum expand_result { EXP_OK, EXP_UNDEFINED, EXP_NOMEM };
+/* EXP_FAILED: a variable could not be read (plat_lasterror() says why) */
+enum expand_result { EXP_OK, EXP_UNDEFINED, EXP_NOMEM, EXP_FAILED };
 enum expand_result env_expand(const char *in, char **out, char **undef);
 char *src_describe(unsigned src);
 
@@ -161,6 +206,15 @@ void rep_progress(const struct counts *n, unsigned long seen);
 void rep_end(const struct run *r, int status);	/* flushed */
 void rep_end_log(int status);
 char *rep_summary_text(const struct run *r, int status);
+/* --computer: the fleet's report around each computer's own */
+void rep_fleet_begin(const struct opts *o);
+/* relays one computer's report (or says why there is none): its status */
+int rep_fleet_host(const struct opts *o, const char *name, const char *out,
+    size_t outlen, const char *err, size_t errlen, int status,
+    const char *failure);
+int rep_fleet_end(const struct opts *o, const struct fleet_counts *fc,
+    int status);
+char *rep_fleet_text(const struct fleet_counts *fc);
 void out_text(const char *text);
 void out_err(const char *text);
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

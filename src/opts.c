@@ -25,6 +25,11 @@ const struct optdef optdefs[] = {
 	{ "holders",		0,	NULL,	   OPT_HOLDERS,		0 },
 	{ "wait",		0,	"SECONDS", OPT_WAIT,		1 },
 	{ "reboot",		0,	NULL,	   OPT_REBOOT,		0 },
+	{ "computer",		0,	"NAME",	   OPT_COMPUTER,	0 },
+	{ "computers",		0,	"FILE",	   OPT_COMPUTERS,	1 },
+	{ "parallel",		0,	"N",	   OPT_PARALLEL,	1 },
+	{ "host-timeout",	0,	"SECONDS", OPT_HOST_TIMEOUT,	1 },
+	{ "one-computer",	0,	"NAME",	   OPT_ONE_COMPUTER,	1 },
 	{ "configure",		0,	"DIR",	   OPT_CONFIGURE,	1 },
 	{ "grant",		0,	"ACCOUNT", OPT_GRANT,		1 },
 	{ "unconfigure",	0,	NULL,	   OPT_UNCONFIGURE,	0 },
@@ -41,6 +46,9 @@ const char usage_line[] =
     "usage: mmpclean [-dqv] [--force] [--holders] [--wait SECONDS] [--reboot]\n"
     "                [--older-than AGE] [--format FMT] [--log FILE]\n"
     "                [--eventlog] [--all | --dir DIR ...]\n"
+    "                [--computer NAME[,NAME...] ... | --computers FILE]\n"
+    "                [--parallel N] [--host-timeout SECONDS]\n"
+    "       mmpclean [options] --one-computer NAME\n"
     "       mmpclean --where [--format FMT] [--all | --dir DIR ...]\n"
     "       mmpclean --configure DIR [--grant ACCOUNT] | --unconfigure\n"
     "       mmpclean --install-eventlog | --uninstall-eventlog\n"
@@ -78,6 +86,20 @@ const char help_text[] =
     "                   at the next boot (administrators only; not on network\n"
     "                   or SUBST drives, which the boot cannot reach)\n"
     "\n"
+    "  --computer NAME[,NAME...]\n"
+    "                   scan these computers (NetBIOS, DNS or IPv4 names) from\n"
+    "                   here, over their administrative shares (C$), their\n"
+    "                   directories read from their own registries; may be\n"
+    "                   repeated; your own logon is used\n"
+    "  --computers FILE the same, one name a line (# comments); - reads\n"
+    "                   standard input\n"
+    "      --parallel N scan N computers at once (1 to 32; default 1)\n"
+    "      --host-timeout SECONDS\n"
+    "                   stop a computer's scan after SECONDS (default 120)\n"
+    "      --one-computer NAME\n"
+    "                   scan one computer in this process, without a time\n"
+    "                   limit (what --computer runs for each computer)\n"
+    "\n"
     "  --configure DIR [--grant ACCOUNT]\n"
     "                   make MAPI write *.mmp files to DIR (Q166599): create it,\n"
     "                   set ProfileDirectory in both registry views and give\n"
@@ -97,8 +119,9 @@ const char help_text[] =
     "\n"
     "Exit status: 0 nothing locked remains; 1 locked files remain; 2 some\n"
     "files could not be handled (or a --configure / event log action\n"
-    "failed); 3 a directory could not be resolved or opened; 4 invalid\n"
-    "command line.\n";
+    "failed); 3 a directory could not be resolved or opened (or a computer\n"
+    "not reached); 4 invalid command line.  With --computer, the highest\n"
+    "of every computer's.\n";
 
 int
 parse_age(const char *s, int64_t *secs, const char **why)
@@ -308,6 +331,54 @@ find_long(const char *name, size_t n)
 	return NULL;
 }
 
+/* --parallel: a whole number from 1 to max. */
+static int
+parse_count(const char *s, unsigned max, unsigned *n, const char **why)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return *why = "must be a number", -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((v = v * 10 + (unsigned long)(*s - '0')) > max)
+			return *why = max == 32 ? "is too many (at most 32)" :
+			    "is too large", -1;
+	if (*s != '\0')
+		return *why = "must be a whole number", -1;
+	if (v == 0)
+		return *why = "must be at least 1", -1;
+	*n = (unsigned)v;
+	return 0;
+}
+
+/*
+ * --computer web01,web02: every name is checked now, before any computer
+ * is contacted; the list is read again by hosts_collect().
+ */
+static int
+computer_names(struct opts *o, const char *val, char *err, size_t errlen)
+{
+	const char *p = val, *why;
+	char name[300];
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;	/* over 255: refused below */
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if ((why = host_name_bad(name)) != NULL)
+			return fail(err, errlen, "--computer %s: %s is not a "
+			    "computer name: %s", Q(val), Q(name), why);
+		p += strcspn(p, ",");
+		if (*p++ == '\0')
+			break;
+	}
+	o->computers[o->ncomputers++] = val;
+	return 0;
+}
+
 /* One option with its value (NULL for a flag): 0 or EXIT_USAGE. */
 static int
 take(struct opts *o, const struct optdef *d, const char *val,
@@ -367,6 +438,27 @@ take(struct opts *o, const struct optdef *d, const char *val,
 	case OPT_REBOOT:
 		o->reboot = 1;
 		break;
+	case OPT_COMPUTER:
+		return computer_names(o, val, err, errlen);
+	case OPT_COMPUTERS:
+		o->computers_file = val;
+		break;
+	case OPT_PARALLEL:
+		if (parse_count(val, 32, &o->parallel, &why) != 0)
+			return fail(err, errlen, "--parallel %s %s", Q(val),
+			    why);
+		break;
+	case OPT_HOST_TIMEOUT:
+		if (parse_seconds(val, &o->host_timeout, &why) != 0)
+			return fail(err, errlen, "--host-timeout %s %s", Q(val),
+			    why);
+		break;
+	case OPT_ONE_COMPUTER:
+		if ((why = host_name_bad(val)) != NULL)
+			return fail(err, errlen, "--one-computer %s is not a "
+			    "computer name: %s", Q(val), why);
+		o->host = host_name_strip(val);
+		break;
 	case OPT_CONFIGURE:
 	case OPT_UNCONFIGURE:
 	case OPT_INSTALL_EVENTLOG:
@@ -406,12 +498,13 @@ take(struct opts *o, const struct optdef *d, const char *val,
  */
 static int
 parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
-    char *err, size_t errlen)
+    const struct optdef **which, char *err, size_t errlen)
 {
 	const char *a = argv[*i], *val;
 	const struct optdef *d;
 	size_t n;
 
+	*which = NULL;
 	if (strcmp(a, "/?") == 0) {
 		o->help = 1;
 		return 0;
@@ -434,6 +527,7 @@ parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
 	n = strcspn(a + 2, "=");
 	if ((d = find_long(a + 2, n)) == NULL)
 		return unknown_long(a + 2, n, err, errlen);
+	*which = d;
 	if (d->arg == NULL && a[2 + n] == '=')
 		return fail(err, errlen, "option '--%s' takes no value",
 		    d->name);
@@ -449,15 +543,52 @@ parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
 	return take(o, d, val, first, err, errlen);
 }
 
+/* The words of the command line that only the fleet's own run reads. */
+static int
+fleet_only(enum optid id)
+{
+	return id == OPT_COMPUTER || id == OPT_COMPUTERS ||
+	    id == OPT_PARALLEL || id == OPT_HOST_TIMEOUT || id == OPT_EVENTLOG;
+}
+
+/* What cannot work with --computer or --one-computer: NULL, or why. */
+static const char *
+local_only(const struct opts *o)
+{
+	if (o->cmd != CMD_SCAN)
+		return o->cmd == CMD_CONFIGURE || o->cmd == CMD_UNCONFIGURE ?
+		    "sets this computer's own registry; run it on the server "
+		    "itself, or set ProfileDirectory by Group Policy (see "
+		    "deploy/)" : "changes this computer's own event log; run "
+		    "it on the server itself";
+	if (o->holders)
+		return "asks this computer's Restart Manager, which sees only "
+		    "its own processes; run mmpclean --holders on the server "
+		    "itself (or through the deployment kit, deploy/)";
+	if (o->reboot)
+		return "writes this computer's own list of files to delete at "
+		    "boot; run mmpclean --reboot on the server itself (or "
+		    "through the deployment kit, deploy/)";
+	return NULL;
+}
+
 int
 opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *first[OPT_MAX] = { 0 }, *why;
-	int i, ret = 0;
+	const struct optdef *which;
+	int i, start, ret = 0, fleet;
 
 	memset(o, 0, sizeof(*o));
 	o->older_than = -1;
-	if ((o->dirs = calloc((size_t)argc + 1, sizeof(*o->dirs))) == NULL)
+	o->parallel = 1;
+	o->host_timeout = 120;
+	o->argc = argc;
+	o->argv = argv;
+	if ((o->dirs = calloc((size_t)argc + 1, sizeof(*o->dirs))) == NULL ||
+	    (o->computers = calloc((size_t)argc + 1,
+	    sizeof(*o->computers))) == NULL ||
+	    (o->fleet_word = calloc((size_t)argc + 1, 1)) == NULL)
 		return fail(err, errlen, "out of memory");
 
 	/*
@@ -471,11 +602,16 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 				    "%s", Q(argv[i + 1]));
 			break;
 		}
+		start = i;
 		if (ret == 0)
-			ret = parse_arg(o, argc, argv, &i, first, err, errlen);
+			ret = parse_arg(o, argc, argv, &i, first, &which, err,
+			    errlen);
 		else
-			parse_arg(o, argc, argv, &i, first, (char[OPTS_ERRMAX]){ 0 },
-			    OPTS_ERRMAX);
+			parse_arg(o, argc, argv, &i, first, &which,
+			    (char[OPTS_ERRMAX]){ 0 }, OPTS_ERRMAX);
+		for (; which != NULL && fleet_only(which->id) && start <= i;
+		    start++)
+			o->fleet_word[start] = 1;
 	}
 	if (o->help)
 		return 0;
@@ -487,6 +623,21 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		return fail(err, errlen, "only one of --configure, "
 		    "--unconfigure, --install-eventlog and --uninstall-eventlog "
 		    "at a time");
+	fleet = o->ncomputers > 0 || o->computers_file != NULL;
+	if (fleet && o->host != NULL)
+		return fail(err, errlen, "--one-computer and --computer%s "
+		    "cannot be combined", o->ncomputers ? "" : "s");
+	if (o->ncomputers > 0 && o->computers_file != NULL)
+		return fail(err, errlen, "--computer and --computers cannot be "
+		    "combined; put every name in the file");
+	if ((fleet || o->host != NULL) && (why = local_only(o)) != NULL)
+		return fail(err, errlen, "%s acts on this computer only: it "
+		    "%s", o->cmd != CMD_SCAN ? cmd_name[o->cmd] : o->holders ?
+		    "--holders" : "--reboot", why);
+	if (!fleet && (first[OPT_PARALLEL] || first[OPT_HOST_TIMEOUT]))
+		return fail(err, errlen, "--%s goes with --computer or "
+		    "--computers", first[OPT_PARALLEL] ? "parallel" :
+		    "host-timeout");
 	if (o->cmd != CMD_SCAN && (o->delete || o->force || o->all ||
 	    o->where || o->ndirs || o->older_than >= 0 || o->format ||
 	    o->log || o->eventlog || o->holders || o->wait || o->reboot))
@@ -534,12 +685,28 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 	}
 	for (i = 0; i < (int)o->ndirs; i++) {
 		char *norm;
+		int unc;
 
 		if (path_normalise(o->dirs[i], &norm, &why) != 0)
 			return fail(err, errlen, "--dir %s %s",
 			    Q(o->dirs[i]), why);
+		unc = norm[0] == '\\';
 		free(norm);
+		if (unc && (fleet || o->host != NULL))
+			return fail(err, errlen, "--dir %s is a network path; "
+			    "with --computer, --dir names a directory on each "
+			    "computer, as X:\\path", Q(o->dirs[i]));
+		/* the boot of this computer cannot reach a share */
+		if (unc && o->reboot)
+			return fail(err, errlen, "--reboot cannot schedule "
+			    "files in %s: a network path is not there at boot; "
+			    "run mmpclean --reboot on the server itself",
+			    Q(o->dirs[i]));
 	}
+	if (o->computers_file != NULL && strcmp(o->computers_file, "-") != 0 &&
+	    path_normalise(o->computers_file, &o->hosts_path, &why) != 0)
+		return fail(err, errlen, "--computers %s %s",
+		    Q(o->computers_file), why);
 	return 0;
 }
 
@@ -548,6 +715,12 @@ opts_free(struct opts *o)
 {
 	free(o->dirs);
 	o->dirs = NULL;
+	free(o->computers);
+	o->computers = NULL;
+	free(o->fleet_word);
+	o->fleet_word = NULL;
+	free(o->hosts_path);
+	o->hosts_path = NULL;
 	if (o->log_owned)
 		free(o->log);
 	o->log = NULL;

@@ -23,7 +23,13 @@ static struct {
 	int progress_on;
 	size_t progress_len;
 	uint64_t progress_last;
+	char *computer;		/* the computer the report is about, or NULL */
+	const char *host;	/* --one-computer: said in messages and the log */
+	int fleet;		/* --computer: the reports are the children's */
 } st;
+
+#define CSV_HEAD_REPORT "status,path,size,last_write_utc,reason,computer\n"
+#define CSV_HEAD_WHERE "path,source,computer\n"
 
 static void
 put(enum plat_stream s, const struct sbuf *b)
@@ -68,6 +74,8 @@ put_log(struct sbuf *line)
 		return;
 	sb_add_time(&b, plat_time());
 	sb_printf(&b, " mmpclean[%lu] ", plat_pid());
+	if (st.host != NULL)
+		sb_printf(&b, "%s: ", st.host);
 	sb_add(&b, line->s ? line->s : "", line->len);
 	if (b.oom || plat_log_write(st.log, b.s, b.len) != PST_OK) {
 		st.log_failed = 1;
@@ -106,6 +114,17 @@ progress_clear(void)
 	st.progress_len = 0;
 }
 
+static void json_str(struct sbuf *b, const char *key, const char *val);
+
+/* The computer column that ends every CSV row. */
+static void
+csv_computer(struct sbuf *b)
+{
+	sb_puts(b, ",");
+	sb_add_csv(b, st.computer ? st.computer : "");
+	sb_puts(b, "\n");
+}
+
 int
 rep_begin(const struct opts *o, int64_t now)
 {
@@ -115,6 +134,12 @@ rep_begin(const struct opts *o, int64_t now)
 	memset(&st, 0, sizeof(st));
 	st.o = o;
 	st.now = now;
+	st.fleet = o->ncomputers > 0 || o->computers_file != NULL;
+	st.host = o->host;
+	if (o->host != NULL)
+		st.computer = xstrdup(o->host);
+	else if (!st.fleet && plat_computer_name(&st.computer) != PST_OK)
+		st.computer = NULL;	/* unknown: null in JSON, empty in CSV */
 	st.progress_on = o->format == FMT_TEXT && !o->quiet && !o->where &&
 	    plat_isconsole(OUT_STDERR) && !plat_isconsole(OUT_STDOUT);
 	if (o->log != NULL && (ps = plat_log_open(o->log, &st.log)) != PST_OK) {
@@ -126,13 +151,14 @@ rep_begin(const struct opts *o, int64_t now)
 		    "its directory does not exist" : plat_lasterror());
 	}
 	rep_notices();
-	switch (o->format) {
+	switch (st.fleet ? FMT_TEXT : o->format) {
 	case FMT_CSV:
-		sb_puts(&b, o->where ? "path,source\n" :
-		    "status,path,size,last_write_utc,reason\n");
+		sb_puts(&b, o->where ? CSV_HEAD_WHERE : CSV_HEAD_REPORT);
 		break;
 	case FMT_JSON:
 		sb_puts(&b, "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",");
+		json_str(&b, "computer", st.computer);
+		sb_puts(&b, ",");
 		if (!o->where) {
 			sb_printf(&b, "\"mode\":\"%s\",\"started\":\"",
 			    o->delete ? "delete" : "report");
@@ -182,7 +208,7 @@ rep_where(const struct cand *c)
 		sb_add_csv(&b, c->path);
 		sb_puts(&b, ",");
 		sb_add_csv(&b, s);
-		sb_puts(&b, "\n");
+		csv_computer(&b);
 		break;
 	case FMT_JSON:
 		sb_puts(&b, st.ndirs++ ? ",{" : "{");
@@ -265,7 +291,7 @@ rep_file(const struct cand *c, const char *status,
 		sb_add_time(&b, e->mtime);
 		sb_puts(&b, ",");
 		sb_add_csv(&b, reason ? reason : "");
-		sb_puts(&b, "\n");
+		csv_computer(&b);
 		put(OUT_STDOUT, &b);
 		break;
 	case FMT_JSON:
@@ -339,7 +365,7 @@ rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 		sb_add_csv(&b, c->path ? c->path : "");
 		sb_puts(&b, ",,,");
 		sb_add_csv(&b, error);
-		sb_puts(&b, "\n");
+		csv_computer(&b);
 		put(OUT_STDOUT, &b);
 	}
 	if (error != NULL)
@@ -392,6 +418,8 @@ rep_end(const struct run *r, int status)
 	case FMT_TEXT:
 		if (st.o->quiet || st.o->where)
 			break;
+		if (st.host != NULL)
+			sb_printf(&b, "%s: ", st.host);
 		counts_text(&b, total);
 		sb_printf(&b, " in %lu director%s: ", r->dirs,
 		    r->dirs == 1 ? "y" : "ies");
@@ -514,6 +542,8 @@ warnmsg(const char *fmt, ...)
 
 	progress_clear();
 	sb_puts(&b, "mmpclean: ");
+	if (st.host != NULL)
+		sb_printf(&b, "%s: ", st.host);
 	va_start(ap, fmt);
 	sb_vprintf(&b, fmt, ap);
 	va_end(ap);
@@ -545,6 +575,193 @@ out_finish(void)
 	if (st.log != NULL)
 		plat_log_close(st.log);
 	failed = st.stdout_failed || st.log_failed;
+	free(st.computer);
 	memset(&st, 0, sizeof(st));
 	return failed ? EXIT_FAILED : EXIT_CLEAN;
+}
+
+/* ---- --computer: each computer's report, relayed whole ---- */
+
+/* A child's text with its line ends as this run writes them: "\n". */
+static void
+relay(enum plat_stream s, const char *text, size_t len)
+{
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < len; i++)
+		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			sb_add(&b, text + i, 1);
+	put(s, &b);
+	sb_free(&b);
+}
+
+void
+rep_fleet_begin(const struct opts *o)
+{
+	struct sbuf b = { 0 };
+
+	switch (o->format) {
+	case FMT_CSV:
+		sb_puts(&b, o->where ? CSV_HEAD_WHERE : CSV_HEAD_REPORT);
+		break;
+	case FMT_JSON:
+		sb_puts(&b, "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",");
+		if (!o->where) {
+			sb_printf(&b, "\"mode\":\"%s\",\"started\":\"",
+			    o->delete ? "delete" : "report");
+			sb_add_time(&b, st.now);
+			sb_puts(&b, "\",");
+		}
+		sb_puts(&b, "\"computers\":[");
+		break;
+	default:
+		break;
+	}
+	put(OUT_STDOUT, &b);
+	sb_free(&b);
+}
+
+/*
+ * A child's JSON is one line, one object, the report of one computer: it
+ * goes into the fleet's document as it is.  Anything else (a run that
+ * crashed half-way) would break the whole document, and is not relayed.
+ */
+static int
+json_report_ok(const char *out, size_t len)
+{
+	static const char head[] = "{\"mmpclean\":";
+
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+		len--;
+	return len > sizeof(head) && memcmp(out, head, sizeof(head) - 1) == 0 &&
+	    out[len - 1] == '}' && memchr(out, '\n', len) == NULL &&
+	    memchr(out, '\0', len) == NULL;
+}
+
+int
+rep_fleet_host(const struct opts *o, const char *name, const char *out,
+    size_t outlen, const char *err, size_t errlen, int status,
+    const char *failure)
+{
+	struct sbuf b = { 0 }, line = { 0 }, unc = { 0 };
+
+	relay(OUT_STDERR, err ? err : "", err ? errlen : 0);
+	if (out == NULL)
+		out = "", outlen = 0;	/* it wrote nothing */
+	if (failure == NULL && o->format == FMT_JSON &&
+	    !json_report_ok(out, outlen)) {
+		failure = "its report could not be read (the run ended "
+		    "before it was complete)";
+		if (status < EXIT_FAILED)
+			status = EXIT_FAILED;
+	}
+	if (failure == NULL) {
+		size_t skip = 0;
+
+		/* each child's CSV starts with the header this run gave */
+		if (o->format == FMT_CSV) {
+			while (skip < outlen && out[skip] != '\n')
+				skip++;
+			skip += skip < outlen;
+		}
+		if (o->format == FMT_JSON) {
+			sb_puts(&b, st.nfiles++ ? "," : "");
+			while (outlen > 0 && (out[outlen - 1] == '\n' ||
+			    out[outlen - 1] == '\r'))
+				outlen--;
+			put(OUT_STDOUT, &b);
+		}
+		relay(OUT_STDOUT, out + skip, outlen - skip);
+		sb_free(&b);
+		return status;
+	}
+	/* no report of its own: the fleet says why, in every format */
+	warnmsg("%s: %s", name, failure ? failure : "no report");
+	sb_printf(&unc, "\\\\%s", name);
+	switch (o->format) {
+	case FMT_CSV:
+		if (o->where) {
+			sb_add_csv(&b, unc.s ? unc.s : "");
+			sb_puts(&b, ",,");
+		} else {
+			sb_puts(&b, "error,");
+			sb_add_csv(&b, unc.s ? unc.s : "");
+			sb_puts(&b, ",,,");
+			sb_add_csv(&b, failure ? failure : "no report");
+			sb_puts(&b, ",");
+		}
+		sb_add_csv(&b, name);
+		sb_puts(&b, "\n");
+		break;
+	case FMT_JSON:
+		sb_puts(&b, st.nfiles++ ? ",{" : "{");
+		json_str(&b, "computer", name);
+		sb_puts(&b, ",");
+		json_str(&b, "error", failure ? failure : "no report");
+		sb_printf(&b, ",\"exit_status\":%d}", status);
+		break;
+	default:
+		break;
+	}
+	put(OUT_STDOUT, &b);
+	sb_printf(&line, "error     \\\\%s  (%s)\n", name, failure ? failure :
+	    "no report");
+	/* the child's own log lines name it; this one is the fleet's */
+	put_log(&line);
+	sb_free(&b);
+	sb_free(&line);
+	sb_free(&unc);
+	return status;
+}
+
+char *
+rep_fleet_text(const struct fleet_counts *fc)
+{
+	struct sbuf b = { 0 };
+
+	sb_printf(&b, "%lu computer%s: %lu clean, %lu locked, %lu failed, "
+	    "%lu unreachable", fc->computers, fc->computers == 1 ? "" : "s",
+	    fc->clean, fc->locked, fc->failed, fc->unreachable);
+	if (fc->not_scanned > 0)
+		sb_printf(&b, ", %lu not scanned (interrupted)",
+		    fc->not_scanned);
+	if (b.oom)
+		sb_free(&b);
+	return b.s;
+}
+
+int
+rep_fleet_end(const struct opts *o, const struct fleet_counts *fc,
+    int status)
+{
+	struct sbuf b = { 0 }, line = { 0 };
+	char *text = rep_fleet_text(fc);
+
+	if (out_failed() > status)
+		status = out_failed();
+	switch (o->format) {
+	case FMT_TEXT:
+		if (!o->quiet && !o->where)
+			sb_printf(&b, "%s\n", text ? text : "out of memory");
+		break;
+	case FMT_JSON:
+		sb_printf(&b, "],\"summary\":{\"computers\":%lu,\"clean\":%lu,"
+		    "\"locked\":%lu,\"failed\":%lu,\"unreachable\":%lu,"
+		    "\"not_scanned\":%lu},\"exit_status\":%d}\n",
+		    fc->computers, fc->clean, fc->locked, fc->failed,
+		    fc->unreachable, fc->not_scanned, status);
+		break;
+	default:
+		break;
+	}
+	put(OUT_STDOUT, &b);
+	stdout_flush();
+	if (!o->where) {
+		sb_printf(&line, "fleet     %s\n", text ? text : "");
+		put_log(&line);
+	}
+	free(text);
+	sb_free(&b);
+	sb_free(&line);
+	return out_failed() > status ? out_failed() : status;
 }

@@ -51,6 +51,13 @@ struct regval {
 enum pst plat_reg_get(enum regview view, const char *key, const char *name,
     struct regval *out);
 
+/*
+ * --one-computer: from now on, plat_reg_get and plat_reg_key_exists read
+ * host's registry (the Remote Registry service; the caller's own logon).
+ * PST_NOTFOUND: the computer cannot be found or its service is off.
+ */
+enum pst plat_reg_connect(const char *host);
+
 /* For --configure: registry writes under HKLM, in an explicit view. */
 enum pst plat_reg_key_exists(enum regview view, const char *key);
 enum pst plat_reg_set(enum regview view, const char *key, const char *name,
@@ -190,6 +197,31 @@ enum plat_stream { OUT_STDOUT, OUT_STDERR };
 enum pst plat_write(enum plat_stream s, const char *utf8, size_t len);
 enum pst plat_flush(enum plat_stream s);
 int plat_isconsole(enum plat_stream s);
+
+/*
+ * --computers FILE: the whole of a small file, its bytes as they are, or
+ * standard input for a NULL path.  PST_NOMEM when it holds more than max.
+ */
+enum pst plat_read_file(const char *path, size_t max, char **data,
+    size_t *len);
+
+/* ---- Child runs, one per computer of --computer: src/win32/proc.c ---- */
+
+/*
+ * This program run again with the n words args (argv[0] is its own
+ * path), standard input empty, standard output and error kept in memory.
+ */
+struct plat_child;
+enum pst plat_child_start(const char *const *args, size_t n,
+    struct plat_child **cp);
+/* Waits up to ms for one of the n to end: its index, or -1. */
+int plat_child_wait(struct plat_child *const *c, size_t n, unsigned ms);
+/* Ends it now (--host-timeout), without waiting for it to go. */
+void plat_child_stop(struct plat_child *c);
+/* An ended child's exit status and everything it wrote. */
+int plat_child_result(struct plat_child *c, const char **out,
+    size_t *outlen, const char **err, size_t *errlen);
+void plat_child_free(struct plat_child *c);
 
 /* ---- Named objects runs share: src/win32/sync.c ---- */
 

@@ -18,6 +18,20 @@ const char exchange_key[] = "Software\\Microsoft\\Exchange\\Setup";
 const char exchange_value[] = "Services";
 #define EXCHANGE_DEFAULT "C:\\EXCHSRVR"
 
+/*
+ * --one-computer: the computer whose directories these are, or NULL for
+ * this one.  Its registry is read through the Remote Registry service, its
+ * %VARIABLES% are its own (read from that registry, never this computer's
+ * environment), and its X:\path is reached as \\NAME\X$\path.
+ */
+static const char *host;
+static int host_refused;	/* a path it names was refused */
+static const char cur_key[] = "Software\\Microsoft\\Windows NT\\CurrentVersion";
+static const char env_key[] =
+    "System\\CurrentControlSet\\Control\\Session Manager\\Environment";
+/* %A% naming %B% naming ...: deeper than this is a loop */
+#define REMOTE_EXPAND_DEPTH 8
+
 static int
 is_blank(const char *s)
 {
@@ -163,12 +177,100 @@ segments:
 	return 0;
 }
 
+static enum expand_result expand(const char *in, char **out, char **undef,
+    int depth);
+
+/*
+ * A variable as the remote computer's processes see it: the system
+ * environment in its registry, and the few that Windows sets itself
+ * from elsewhere in the registry.
+ */
+static enum pst
+remote_var(const char *name, char **value, int depth)
+{
+	static const struct {
+		const char *name, *key, *value;
+	} own[] = {
+		{ "SystemRoot", cur_key, "SystemRoot" },
+		{ "windir", cur_key, "SystemRoot" },
+		{ "ProgramFiles", "Software\\Microsoft\\Windows\\CurrentVersion",
+		    "ProgramFilesDir" },
+		{ "ProgramFiles(x86)",
+		    "Software\\Microsoft\\Windows\\CurrentVersion",
+		    "ProgramFilesDir (x86)" },
+		{ "ProgramData", "Software\\Microsoft\\Windows NT\\CurrentVersion"
+		    "\\ProfileList", "ProgramData" },
+		{ "ALLUSERSPROFILE", "Software\\Microsoft\\Windows NT"
+		    "\\CurrentVersion\\ProfileList", "ProgramData" },
+	};
+	const char *key = env_key, *vname = name;
+	struct regval rv = { 0 };
+	char *undef = NULL;
+	enum pst st;
+
+	*value = NULL;
+	if (depth > REMOTE_EXPAND_DEPTH)
+		return PST_ABSENT;
+	if (ascii_casecmp(name, "SystemDrive") == 0) {
+		if ((st = remote_var("SystemRoot", value, depth + 1)) != PST_OK)
+			return st;
+		if (strlen(*value) < 2 || (*value)[1] != ':') {
+			free(*value);
+			*value = NULL;
+			return PST_ABSENT;
+		}
+		(*value)[2] = '\0';
+		return PST_OK;
+	}
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (ascii_casecmp(name, own[i].name) == 0) {
+			key = own[i].key;
+			vname = own[i].value;
+		}
+	if ((st = plat_reg_get(VIEW_64, key, vname, &rv)) != PST_OK)
+		return st == PST_WRONGTYPE ? PST_ABSENT : st;
+	if (!rv.expand) {
+		*value = rv.data;
+		return PST_OK;
+	}
+	switch (expand(rv.data, value, &undef, depth + 1)) {
+	case EXP_OK:
+		st = PST_OK;
+		break;
+	case EXP_UNDEFINED:
+		st = PST_ABSENT;
+		break;
+	case EXP_NOMEM:
+		st = PST_NOMEM;
+		break;
+	default:
+		st = PST_IO;
+		break;
+	}
+	free(undef);
+	free(rv.data);
+	return st;
+}
+
+static enum pst
+getvar(const char *name, char **value, int depth)
+{
+	return host != NULL ? remote_var(name, value, depth) :
+	    plat_getenv(name, value);
+}
+
 /*
  * Expands %NAME% as ExpandEnvironmentStrings does, except that a variable
  * that is not set is an error instead of staying in the path literally.
  */
 enum expand_result
 env_expand(const char *in, char **out, char **undef)
+{
+	return expand(in, out, undef, 0);
+}
+
+static enum expand_result
+expand(const char *in, char **out, char **undef, int depth)
 {
 	struct sbuf b = { 0 };
 	const char *p = in, *end;
@@ -186,7 +288,7 @@ env_expand(const char *in, char **out, char **undef)
 			goto nomem;
 		memcpy(name, p + 1, (size_t)(end - p - 1));
 		name[end - p - 1] = '\0';
-		switch (plat_getenv(name, &val)) {
+		switch (getvar(name, &val, depth)) {
 		case PST_OK:
 			sb_puts(&b, val);
 			free(val);
@@ -196,9 +298,13 @@ env_expand(const char *in, char **out, char **undef)
 			*undef = name;
 			sb_free(&b);
 			return EXP_UNDEFINED;
-		default:
+		case PST_NOMEM:
 			free(name);
 			goto nomem;
+		default:
+			*undef = name;
+			sb_free(&b);
+			return EXP_FAILED;
 		}
 		p = end + 1;
 	}
@@ -265,10 +371,56 @@ find_variable(const char *s, size_t *len)
 	return NULL;
 }
 
+static void cand_fail(struct candlist *cl, unsigned src, const char *value,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * --one-computer: X:\path on that computer is \\NAME\X$\path from here.
+ * A network path it names is not followed: that would be some other
+ * computer's share, reached with this workstation's credentials.
+ * Returns 0 with *path replaced, or -1 (the candidate failed; said).
+ */
+static int
+on_host(struct candlist *cl, char **path, unsigned src)
+{
+	struct sbuf b = { 0 };
+	char *p = *path, *why;
+
+	if (p[0] == '\\') {
+		host_refused = 1;
+		why = src_describe(src);
+		cand_fail(cl, src, p, "'%s' (%s) is a network path on %s: "
+		    "mmpclean reaches a computer's directories through its "
+		    "administrative shares (C$), and does not follow a path "
+		    "that names another share; scan it with --dir, without "
+		    "--computer, or run mmpclean on %s", p, why ? why : "",
+		    host, host);
+		free(why);
+		free(p);
+		*path = NULL;
+		return 1;
+	}
+	/* normalised: "X:\" or "X:\dir..." */
+	sb_printf(&b, "\\\\%s\\%c$%s", host, p[0], p[3] ? p + 2 : "");
+	free(p);
+	*path = b.s;
+	if (!b.oom)
+		return 0;
+	sb_free(&b);
+	*path = NULL;
+	warnmsg("out of memory");
+	return -1;
+}
+
 static int
 cand_add(struct candlist *cl, char *path, unsigned src)
 {
 	struct cand *v;
+
+	int r;
+
+	if (host != NULL && (r = on_host(cl, &path, src)) != 0)
+		return r > 0 ? 0 : -1;
 
 	for (size_t i = 0; i < cl->n; i++)
 		if (cl->v[i].error == NULL &&
@@ -295,7 +447,7 @@ cand_add(struct candlist *cl, char *path, unsigned src)
  * as a candidate with its error, so that every report format shows it.
  * value is what was found (a registry value's data), or NULL.
  */
-static void __attribute__((format(printf, 4, 5)))
+static void
 cand_fail(struct candlist *cl, unsigned src, const char *value,
     const char *fmt, ...)
 {
@@ -402,8 +554,17 @@ profile_dir(struct candlist *cl, enum regview view, char **path)
 		case EXP_UNDEFINED:
 			cand_fail(cl, src, rv.data, "registry value "
 			    "'HKLM\\%s\\%s' (%s) \"%s\" uses %%%s%%, which is "
-			    "not set", profile_key, profile_value, vname,
-			    rv.data, undef);
+			    "not set%s%s", profile_key, profile_value, vname,
+			    rv.data, undef, host ? " on " : "", host ? host : "");
+			free(undef);
+			free(rv.data);
+			return -1;
+		case EXP_FAILED:
+			cand_fail(cl, src, rv.data, "registry value "
+			    "'HKLM\\%s\\%s' (%s) \"%s\" uses %%%s%%, which "
+			    "cannot be read from %s's registry: %s", profile_key,
+			    profile_value, vname, rv.data, undef, host ? host :
+			    "this computer", plat_lasterror());
 			free(undef);
 			free(rv.data);
 			return -1;
@@ -486,6 +647,25 @@ webtemp(struct candlist *cl)
 	return bad ? -1 : 0;
 }
 
+/* --one-computer: its registry, or why it cannot be read. */
+static int
+connect_host(struct candlist *cl)
+{
+	enum pst st = plat_reg_connect(host);
+
+	if (st == PST_OK)
+		return 0;
+	cand_fail(cl, SRC_REG64 | SRC_REG32, NULL, "cannot read the registry "
+	    "of %s: %s; mmpclean never guesses a computer's directory: give "
+	    "it with --dir (for example --computer %s --dir C:\\Windows) to "
+	    "scan without the registry", host, st == PST_DENIED ? "access "
+	    "denied (reading it needs administrator rights there)" :
+	    st == PST_NOTFOUND || st == PST_GONE ? "the computer cannot be "
+	    "found, or its Remote Registry service is not running" :
+	    plat_lasterror(), host);
+	return -1;
+}
+
 int
 resolve(const struct opts *o, struct candlist *cl)
 {
@@ -496,6 +676,8 @@ resolve(const struct opts *o, struct candlist *cl)
 	int bad = 0, set = 0, r;
 
 	memset(cl, 0, sizeof(*cl));
+	host = o->host;
+	host_refused = 0;
 	if (o->ndirs > 0) {
 		for (size_t i = 0; i < o->ndirs; i++) {
 			/* opts_parse has already refused what this refuses */
@@ -505,6 +687,8 @@ resolve(const struct opts *o, struct candlist *cl)
 		}
 		return EXIT_CLEAN;
 	}
+	if (host != NULL && connect_host(cl) != 0)
+		return EXIT_NODIR;
 	for (size_t i = 0; i < 2; i++) {
 		r = profile_dir(cl, views[i], &path);
 		if (r < 0)
@@ -517,9 +701,10 @@ resolve(const struct opts *o, struct candlist *cl)
 	if (webtemp(cl) != 0)
 		bad = 1;
 	if (set && !o->all)
-		return bad ? EXIT_NODIR : EXIT_CLEAN;
+		return bad || host_refused ? EXIT_NODIR : EXIT_CLEAN;
 
-	switch (plat_windows_dir(&win)) {
+	switch (host != NULL ? remote_var("SystemRoot", &win, 0) :
+	    plat_windows_dir(&win)) {
 	case PST_OK:
 		if (path_normalise(win, &path, &why) != 0) {
 			cand_fail(cl, SRC_WINDIR, win, "the Windows "
@@ -529,12 +714,19 @@ resolve(const struct opts *o, struct candlist *cl)
 			bad = 1;
 		free(win);
 		break;
+	case PST_ABSENT:
+		cand_fail(cl, SRC_WINDIR, NULL, "cannot find the Windows "
+		    "directory of %s: its registry has no value 'HKLM\\%s"
+		    "\\SystemRoot'", host ? host : "this computer", cur_key);
+		bad = 1;
+		break;
 	default:
 		cand_fail(cl, SRC_WINDIR, NULL, "cannot find the Windows "
-		    "directory: %s", plat_lasterror());
+		    "directory%s%s: %s", host ? " of " : "", host ? host : "",
+		    plat_lasterror());
 		bad = 1;
 	}
-	return bad ? EXIT_NODIR : EXIT_CLEAN;
+	return bad || host_refused ? EXIT_NODIR : EXIT_CLEAN;
 }
 
 void

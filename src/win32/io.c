@@ -355,3 +355,85 @@ plat_log_close(struct plat_log *l)
 	CloseHandle(l->h);
 	free(l);
 }
+
+/*
+ * --computers FILE (or standard input): read whole, at most max bytes.
+ * The file is opened for reading and shared with writers, so a list an
+ * editor has open can still be read.
+ */
+enum pst
+plat_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	char *buf = NULL, *nb;
+	size_t n = 0, cap = 0;
+	HANDLE h;
+	WCHAR *w;
+	DWORD got, e;
+	enum pst r = PST_OK;
+
+	*data = NULL;
+	*len = 0;
+	if (path == NULL)
+		h = GetStdHandle(STD_INPUT_HANDLE);
+	else {
+		if ((r = long_path(path, &w, NULL)) != PST_OK)
+			return r;
+		h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ |
+		    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+		    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_BACKUP_SEMANTICS, NULL);
+		e = GetLastError();
+		free(w);
+		if (h == INVALID_HANDLE_VALUE)
+			return oserr(E_WIN32, e, C_DIR);
+		if (GetFileType(h) == FILE_TYPE_DISK) {
+			BY_HANDLE_FILE_INFORMATION fi;
+
+			if (GetFileInformationByHandle(h, &fi) &&
+			    (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+				CloseHandle(h);
+				return fail_text(PST_ISDIR, "is a directory");
+			}
+		}
+	}
+	if (h == NULL || h == INVALID_HANDLE_VALUE)
+		return fail_text(PST_NOTFOUND, "no standard input");
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				r = PST_NOMEM;
+				break;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				r = nomem();
+				break;
+			}
+			buf = nb;
+		}
+		if (!ReadFile(h, buf + n, (DWORD)(cap - n), &got, NULL)) {
+			e = GetLastError();
+			/* a pipe whose writer is gone: the end of the input */
+			if (e == ERROR_BROKEN_PIPE)
+				break;
+			r = oserr(E_WIN32, e, C_OTHER);
+			break;
+		}
+		if (got == 0)
+			break;
+		n += got;
+	}
+	if (path != NULL)
+		CloseHandle(h);
+	if (r == PST_OK && n > max)
+		r = PST_NOMEM;
+	if (r != PST_OK) {
+		free(buf);
+		return r;
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL)
+		return nomem();
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return PST_OK;
+}

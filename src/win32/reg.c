@@ -7,6 +7,46 @@
 
 #include "w32.h"
 
+/*
+ * Where values are read: this computer's HKLM, or after plat_reg_connect
+ * another computer's (a process reads one computer's registry).  Writes
+ * are always this computer's: --configure is refused with --computer.
+ */
+static HKEY root = HKEY_LOCAL_MACHINE;
+
+enum pst
+plat_reg_connect(const char *host)
+{
+	WCHAR *w;
+	size_t n;
+	HKEY hk;
+	LSTATUS e;
+	enum pst r;
+
+	if ((r = lib_need(&advapi32)) != PST_OK)
+		return r;
+	/* "\\NAME": the form the function documents */
+	if ((r = u8_to_w_dup(host, &w, &n)) != PST_OK)
+		return r;
+	{
+		WCHAR *unc = malloc((n + 3) * sizeof(WCHAR));
+
+		if (unc == NULL) {
+			free(w);
+			return nomem();
+		}
+		unc[0] = unc[1] = L'\\';
+		memcpy(unc + 2, w, (n + 1) * sizeof(WCHAR));
+		free(w);
+		e = adv.RegConnectRegistryW(unc, HKEY_LOCAL_MACHINE, &hk);
+		free(unc);
+	}
+	if (e != ERROR_SUCCESS)
+		return oserr(E_WIN32, (unsigned long)e, C_HOST);
+	root = hk;
+	return PST_OK;
+}
+
 /* Registry, under HKEY_LOCAL_MACHINE. */
 static REGSAM
 view_sam(enum regview view)
@@ -31,8 +71,8 @@ reg_open(enum regview view, const char *key, REGSAM access, int create,
 		    REG_OPTION_NON_VOLATILE, access | view_sam(view), NULL, hk,
 		    NULL);
 	else
-		e = adv.RegOpenKeyExW(HKEY_LOCAL_MACHINE, wkey, 0,
-		    access | view_sam(view), hk);
+		e = adv.RegOpenKeyExW(access == KEY_QUERY_VALUE ? root :
+		    HKEY_LOCAL_MACHINE, wkey, 0, access | view_sam(view), hk);
 	free(wkey);
 	return e == ERROR_SUCCESS ? PST_OK :
 	    oserr(E_WIN32, (unsigned long)e, create ? C_OTHER : C_REG);

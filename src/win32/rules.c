@@ -73,6 +73,14 @@ nt_outcome(uint32_t status, enum ectx ctx)
 enum pst
 win32_outcome(uint32_t code, enum ectx ctx)
 {
+	/*
+	 * Another computer's registry: 53 when it cannot be found or its
+	 * Remote Registry service is off (Wine: any name but its own), 1722
+	 * when RPC cannot reach it (down, or a firewall).
+	 */
+	if (ctx == C_HOST && (code == W32_BAD_NETPATH ||
+	    code == W32_BAD_NET_NAME || code == W32_RPC_SERVER_UNAVAILABLE))
+		return PST_NOTFOUND;
 	switch (code) {
 	case W32_SHARING_VIOLATION:
 		return PST_LOCKED;
@@ -384,4 +392,40 @@ reach_why(enum reach r)
 	default:
 		return "";
 	}
+}
+
+size_t
+arg_quote(const char *arg, char *out)
+{
+	size_t n = 0, slashes = 0;
+	int quote = *arg == '\0' || strpbrk(arg, " \t\n\v\"") != NULL;
+
+#define PUT(c) do { if (out != NULL) out[n] = (c); n++; } while (0)
+	if (!quote) {
+		for (; *arg != '\0'; arg++)
+			PUT(*arg);
+		return n;
+	}
+	PUT('"');
+	for (; *arg != '\0'; arg++) {
+		if (*arg == '\\') {
+			slashes++;
+			PUT('\\');
+			continue;
+		}
+		if (*arg == '"') {
+			/* each backslash before it doubled, then \" */
+			for (; slashes > 0; slashes--)
+				PUT('\\');
+			PUT('\\');
+		}
+		slashes = 0;
+		PUT(*arg);
+	}
+	/* backslashes before the closing mark are doubled too */
+	for (; slashes > 0; slashes--)
+		PUT('\\');
+	PUT('"');
+#undef PUT
+	return n;
 }

@@ -53,6 +53,7 @@
 #define W32_SHARING_VIOLATION		32u
 #define W32_BAD_NETPATH			53u
 #define W32_BAD_NET_NAME		67u
+#define W32_RPC_SERVER_UNAVAILABLE	1722u
 #define W32_INVALID_NAME		123u
 #define W32_BAD_PATHNAME		161u
 #define W32_FILENAME_EXCED_RANGE	206u
@@ -68,6 +69,7 @@ enum ectx {
 	C_LIST,		/* enumerating a directory */
 	C_DIR,		/* opening a directory by path */
 	C_REG,		/* registry */
+	C_HOST,		/* reaching another computer (its registry) */
 	C_OTHER
 };
 
@@ -164,5 +166,17 @@ const char *reach_why(enum reach r);
  */
 int owner_trusted(const unsigned char *owner, size_t n,
     const unsigned char *self, size_t selfn);
+
+/* ---- Child runs (proc.c) ---- */
+
+/*
+ * One word of a command line, quoted so that the C runtime's parser (and
+ * CommandLineToArgvW) gives back exactly arg: a word with a space, tab or
+ * quotation mark, or an empty one, goes in quotation marks; a quotation
+ * mark inside is escaped, and so are the backslashes before one (and
+ * before the closing mark).  Writes to out (NULL: only counts); returns
+ * the length in bytes.  UTF-8 in, UTF-8 out: only ASCII bytes change.
+ */
+size_t arg_quote(const char *arg, char *out);
 
 #endif

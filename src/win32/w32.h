@@ -60,7 +60,7 @@ void sysmsg(DWORD code, char *out, size_t cap);
 	X(BuildTrusteeWithNameW) X(CheckTokenMembership) \
 	X(CreateWellKnownSid) X(DeregisterEventSource) \
 	X(GetNamedSecurityInfoW) X(LookupAccountNameW) X(RegCloseKey) \
-	X(RegCreateKeyExW) X(RegDeleteKeyExW) X(RegDeleteValueW) \
+	X(RegConnectRegistryW) X(RegCreateKeyExW) X(RegDeleteKeyExW) X(RegDeleteValueW) \
 	X(RegOpenKeyExW) X(RegQueryValueExW) X(RegSetValueExW) \
 	X(RegisterEventSourceW) X(ReportEventW) X(SetEntriesInAclW) \
 	X(SetNamedSecurityInfoW)

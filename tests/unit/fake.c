@@ -1,4 +1,5 @@
 /* The fake platform: directories, files, registry and output in memory. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,33 @@ static struct {
 		char *data;		/* NULL: the key alone */
 		unsigned long type;
 		enum pst fail;
-	} reg[16];
+		char on[64];		/* the computer ("" this one) */
+	} reg[64];
 	int nreg;
+	char reg_on[64];	/* whose registry is read: plat_reg_connect */
+	struct {
+		char name[64];
+		enum pst st;
+	} hosts[16];
+	int nhosts;
+	struct {
+		char path[128];
+		char *data;
+		size_t len;
+		enum pst st;
+	} files[4];
+	int nfiles;
+	struct fchild_script {
+		char host[64];
+		int status;
+		char *out, *err;
+		long ms;	/* how long it runs; -1: it never ends */
+		enum pst start;
+	} scripts[16];
+	int nscripts;
+	struct sbuf child_args, stopped;
+	int running, most_running, children_freed, children_started;
+	int interrupt_waits;
 	int admin, interrupt_after, entries_listed, interrupt_sleeps;
 	struct {
 		char dir[64], name[64];
@@ -107,6 +133,12 @@ fake_reset(void)
 	sb_free(&w.err);
 	sb_free(&w.log);
 	sb_free(&w.sleeps);
+	for (int i = 0; i < w.nfiles; i++)
+		free(w.files[i].data);
+	for (int i = 0; i < w.nscripts; i++)
+		free(w.scripts[i].out), free(w.scripts[i].err);
+	sb_free(&w.child_args);
+	sb_free(&w.stopped);
 	memset(&w, 0, sizeof(w));
 	strcpy(w.windir, "C:\\WINDOWS");
 	strcpy(w.host, "WEB1");
@@ -118,13 +150,16 @@ reg_find(int view, const char *key, const char *name, int make)
 {
 	for (int i = 0; i < w.nreg; i++)
 		if (w.reg[i].view == view && ascii_casecmp(w.reg[i].key,
-		    key) == 0 && ((name == NULL && w.reg[i].name[0] == 0) ||
+		    key) == 0 && ascii_casecmp(w.reg[i].on, w.reg_on) == 0 &&
+		    ((name == NULL && w.reg[i].name[0] == 0) ||
 		    (name != NULL && ascii_casecmp(w.reg[i].name, name) == 0)))
 			return &w.reg[i];
 	if (!make)
 		return NULL;
 	memset(&w.reg[w.nreg], 0, sizeof(w.reg[0]));
+	assert(w.nreg < (int)(sizeof(w.reg) / sizeof(w.reg[0])));
 	w.reg[w.nreg].view = view;
+	snprintf(w.reg[w.nreg].on, sizeof(w.reg[0].on), "%s", w.reg_on);
 	snprintf(w.reg[w.nreg].key, sizeof(w.reg[0].key), "%s", key);
 	snprintf(w.reg[w.nreg].name, sizeof(w.reg[0].name), "%s",
 	    name ? name : "");
@@ -973,4 +1008,227 @@ plat_notice(void)
 	memcpy(said, w.notice, sizeof(said));
 	w.notice[0] = '\0';
 	return said;
+}
+
+/* ---- --computer: other computers' registries, the names file, children */
+
+void
+fake_remote(const char *host, enum pst st)
+{
+	assert(w.nhosts < 16);
+	snprintf(w.hosts[w.nhosts].name, sizeof(w.hosts[0].name), "%s", host);
+	w.hosts[w.nhosts++].st = st;
+}
+
+void
+fake_reg_value_on(const char *host, enum regview v, const char *key,
+    const char *name, const char *data, unsigned long type)
+{
+	char was[64];
+
+	memcpy(was, w.reg_on, sizeof(was));
+	snprintf(w.reg_on, sizeof(w.reg_on), "%s", host);
+	fake_reg_value(v, key, name, data, type);
+	memcpy(w.reg_on, was, sizeof(was));
+}
+
+const char *
+fake_reg_on(void)
+{
+	return w.reg_on;
+}
+
+enum pst
+plat_reg_connect(const char *host)
+{
+	for (int i = 0; i < w.nhosts; i++)
+		if (ascii_casecmp(w.hosts[i].name, host) == 0) {
+			if (w.hosts[i].st != PST_OK) {
+				snprintf(w.lasterr, sizeof(w.lasterr), "The RPC "
+				    "server is unavailable. (Win32 error 1722)");
+				return w.hosts[i].st;
+			}
+			snprintf(w.reg_on, sizeof(w.reg_on), "%s", host);
+			return PST_OK;
+		}
+	snprintf(w.lasterr, sizeof(w.lasterr), "The network path was not "
+	    "found. (Win32 error 53)");
+	return PST_NOTFOUND;
+}
+
+void
+fake_text_file(const char *path, const char *data, size_t len, enum pst st)
+{
+	assert(w.nfiles < 4);
+	snprintf(w.files[w.nfiles].path, sizeof(w.files[0].path), "%s",
+	    path ? path : "");
+	w.files[w.nfiles].data = malloc(len + 1);
+	memcpy(w.files[w.nfiles].data, data, len);
+	w.files[w.nfiles].len = len;
+	w.files[w.nfiles++].st = st;
+}
+
+enum pst
+plat_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	for (int i = 0; i < w.nfiles; i++)
+		if (ascii_casecmp(w.files[i].path, path ? path : "") == 0) {
+			if (w.files[i].st != PST_OK)
+				return w.files[i].st;
+			if (w.files[i].len > max)
+				return PST_NOMEM;
+			*data = malloc(w.files[i].len + 1);
+			memcpy(*data, w.files[i].data, w.files[i].len);
+			(*data)[w.files[i].len] = '\0';
+			*len = w.files[i].len;
+			return PST_OK;
+		}
+	return PST_NOTFOUND;
+}
+
+void
+fake_child(const char *host, int status, const char *out, const char *err,
+    long ms)
+{
+	struct fchild_script *c = &w.scripts[w.nscripts++];
+
+	assert(w.nscripts <= 16);
+	snprintf(c->host, sizeof(c->host), "%s", host);
+	c->status = status;
+	c->out = xstrdup(out ? out : "");
+	c->err = xstrdup(err ? err : "");
+	c->ms = ms;
+	c->start = PST_OK;
+}
+
+void
+fake_child_start_fail(const char *host, enum pst st)
+{
+	fake_child(host, 0, NULL, NULL, 0);
+	w.scripts[w.nscripts - 1].start = st;
+}
+
+const char *
+fake_child_args(void)
+{
+	return w.child_args.s ? w.child_args.s : "";
+}
+
+const char *
+fake_stopped(void)
+{
+	return w.stopped.s ? w.stopped.s : "";
+}
+
+int
+fake_most_running(void)
+{
+	return w.most_running;
+}
+
+int
+fake_children_alive(void)
+{
+	return w.children_started - w.children_freed;
+}
+
+void
+fake_interrupt_waits(int n)
+{
+	w.interrupt_waits = n;
+}
+
+struct plat_child {
+	struct fchild_script *s;
+	struct fchild_script dflt;
+	uint64_t ends;		/* w.ms when it ends; UINT64_MAX never */
+	int ended, stopped;
+};
+
+enum pst
+plat_child_start(const char *const *args, size_t n, struct plat_child **cp)
+{
+	struct plat_child *c = calloc(1, sizeof(*c));
+	const char *host = "";
+
+	for (size_t i = 0; i < n; i++) {
+		sb_printf(&w.child_args, "%s%s", i ? " " : "", args[i]);
+		if (i + 1 < n && strcmp(args[i], "--one-computer") == 0)
+			host = args[i + 1];
+	}
+	sb_puts(&w.child_args, "\n");
+	c->s = &c->dflt;
+	c->dflt.out = c->dflt.err = "";
+	for (int i = 0; i < w.nscripts; i++)
+		if (strcmp(w.scripts[i].host, host) == 0)
+			c->s = &w.scripts[i];
+	if (c->s->start != PST_OK) {
+		enum pst st = c->s->start;
+
+		free(c);
+		snprintf(w.lasterr, sizeof(w.lasterr), "The system cannot find "
+		    "the file specified. (Win32 error 2)");
+		return st;
+	}
+	c->ends = c->s->ms < 0 ? UINT64_MAX : w.ms + (uint64_t)c->s->ms;
+	w.children_started++;
+	if (++w.running > w.most_running)
+		w.most_running = w.running;
+	*cp = c;
+	return PST_OK;
+}
+
+int
+plat_child_wait(struct plat_child *const *c, size_t n, unsigned ms)
+{
+	size_t best = n;
+
+	if (w.interrupt_waits > 0 && --w.interrupt_waits == 0)
+		w.entries_listed = -1000000;	/* Ctrl+C while waiting */
+	for (size_t i = 0; i < n; i++) {
+		assert(!c[i]->ended && !c[i]->stopped);
+		if (best == n || c[i]->ends < c[best]->ends)
+			best = i;
+	}
+	if (best < n && c[best]->ends <= w.ms + ms) {
+		if (c[best]->ends > w.ms)
+			w.ms = c[best]->ends;
+		c[best]->ended = 1;
+		w.running--;
+		return (int)best;
+	}
+	w.ms += ms;
+	return -1;
+}
+
+void
+plat_child_stop(struct plat_child *c)
+{
+	sb_printf(&w.stopped, "%s%s", w.stopped.len ? " " : "", c->s->host);
+	c->stopped = 1;
+	w.running--;
+}
+
+int
+plat_child_result(struct plat_child *c, const char **out, size_t *outlen,
+    const char **err, size_t *errlen)
+{
+	int whole = c->ended;
+
+	if (out != NULL) {
+		*out = whole ? c->s->out : NULL;
+		*outlen = whole ? strlen(c->s->out) : 0;
+	}
+	if (err != NULL) {
+		*err = whole ? c->s->err : NULL;
+		*errlen = whole ? strlen(c->s->err) : 0;
+	}
+	return c->ended ? c->s->status : -1;
+}
+
+void
+plat_child_free(struct plat_child *c)
+{
+	w.children_freed++;
+	free(c);
 }

@@ -88,6 +88,27 @@ void fake_mkdir_fail(enum pst st);
 /* A notice the backend gives once (plat_notice), after n more calls. */
 void fake_notice(const char *text, int after);
 
+/*
+ * --computer: a computer whose registry can be read (st: PST_OK) or not;
+ * its registry values; the file --computers reads (path NULL: standard
+ * input); and the child run for a computer: its exit status, output and
+ * errors, and how long it runs (-1: it never ends).
+ */
+void fake_remote(const char *host, enum pst st);
+void fake_reg_value_on(const char *host, enum regview v, const char *key,
+    const char *name, const char *data, unsigned long type);
+const char *fake_reg_on(void);	/* whose registry was read last */
+void fake_text_file(const char *path, const char *data, size_t len,
+    enum pst st);
+void fake_child(const char *host, int status, const char *out,
+    const char *err, long ms);
+void fake_child_start_fail(const char *host, enum pst st);
+const char *fake_child_args(void);	/* each child's words, a line each */
+const char *fake_stopped(void);		/* the computers stopped */
+int fake_most_running(void);		/* children at once, at most */
+int fake_children_alive(void);		/* started and not freed */
+void fake_interrupt_waits(int n);	/* Ctrl+C in the nth wait */
+
 int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
 
 #endif

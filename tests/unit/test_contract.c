@@ -179,7 +179,7 @@ test_bad_value_in_csv(void **state)
 	(void)state;
 	fake_reg(VIEW_64, "mmp", 0);
 	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_NODIR);
-	assert_contains(fake_out(), "status,path,size,last_write_utc,reason\n"
+	assert_contains(fake_out(), "status,path,size,last_write_utc,reason,computer\n"
 	    "error,mmp,,,\"registry value 'HKLM\\Software\\Microsoft\\Windows "
 	    "Messaging Subsystem\\ProfileDirectory' (64-bit view) \"\"mmp\"\" "
 	    "is a relative path");
@@ -210,9 +210,10 @@ test_directory_errors_in_csv(void **state)
 	fake_dir_fail(D, PST_DENIED);
 	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_NODIR);
 	assert_string_equal(fake_out(), "status,path,size,last_write_utc,"
-	    "reason\nerror,C:\\mmp,,,cannot open directory 'C:\\mmp' named by "
-	    "registry value 'HKLM\\Software\\Microsoft\\Windows Messaging "
-	    "Subsystem\\ProfileDirectory' (64-bit view): access denied\n");
+	    "reason,computer\nerror,C:\\mmp,,,cannot open directory 'C:\\mmp' "
+	    "named by registry value 'HKLM\\Software\\Microsoft\\Windows "
+	    "Messaging Subsystem\\ProfileDirectory' (64-bit view): access "
+	    "denied,WEB1\n");
 
 	fake_reset();
 	fake_reg(VIEW_64, D, 0);

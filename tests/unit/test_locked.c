@@ -336,7 +336,10 @@ test_reboot_failure_is_error(void **state)
 	assert_contains(fake_out(), "error     C:\\mmp\\a.mmp  (access denied)");
 }
 
-/* The delete at boot runs before the network: a UNC path is refused. */
+/*
+ * The delete at boot runs before the network: a UNC --dir is refused on
+ * the command line; a UNC directory from the registry, file by file.
+ */
 static void
 test_reboot_refuses_unc(void **state)
 {
@@ -344,7 +347,14 @@ test_reboot_refuses_unc(void **state)
 	fake_file("\\\\srv\\share\\mmp", "a.mmp", 0);
 	fake_lock("\\\\srv\\share\\mmp", "a.mmp", -1);
 	assert_int_equal(fake_run("-d", "--reboot", "--dir",
-	    "\\\\srv\\share\\mmp", NULL), EXIT_FAILED);
+	    "\\\\srv\\share\\mmp", NULL), EXIT_USAGE);
+	assert_contains(fake_err(), "--reboot cannot schedule files in "
+	    "'\\\\srv\\share\\mmp': a network path is not there at boot; "
+	    "run mmpclean --reboot on the server itself");
+	assert_string_equal(fake_out(), "");
+	assert_int_equal(fake_opens("\\\\srv\\share\\mmp", "a.mmp"), 0);
+	fake_reg(VIEW_64, "\\\\srv\\share\\mmp", 0);
+	assert_int_equal(fake_run("-d", "--reboot", NULL), EXIT_FAILED);
 	assert_contains(fake_out(), "error     \\\\srv\\share\\mmp\\a.mmp  "
 	    "(not scheduled: on a network drive, which the delete at the next "
 	    "boot cannot reach)\n");

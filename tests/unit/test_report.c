@@ -103,8 +103,8 @@ test_csv_quote_without_comma(void **state)
 	fake_file(D, "a\"b.mmp", 0);
 	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_CLEAN);
 	assert_string_equal(fake_out(),
-	    "status,path,size,last_write_utc,reason\n"
-	    "unlocked,\"C:\\mmp\\a\"\"b.mmp\",100,2023-11-13T22:13:20Z,\n");
+	    "status,path,size,last_write_utc,reason,computer\n"
+	    "unlocked,\"C:\\mmp\\a\"\"b.mmp\",100,2023-11-13T22:13:20Z,,WEB1\n");
 }
 
 static void
@@ -116,12 +116,12 @@ test_csv_odd_names_shown(void **state)
 	fake_file(D, "l.mmp", PLAT_A_LINK);
 	assert_int_equal(fake_run("--format", "csv", NULL), EXIT_FAILED);
 	assert_string_equal(fake_out(),
-	    "status,path,size,last_write_utc,reason\n"
+	    "status,path,size,last_write_utc,reason,computer\n"
 	    "unlocked,C:\\mmp\\c\\x01\\x1F\\uD800\\xFF.mmp,100,"
-	    "2023-11-13T22:13:20Z,\n"
+	    "2023-11-13T22:13:20Z,,WEB1\n"
 	    "skipped,C:\\mmp\\l.mmp,100,2023-11-13T22:13:20Z,"
 	    "\"a link or reparse point, not a plain file in this directory; "
-	    "left alone\"\n");
+	    "left alone\",WEB1\n");
 }
 
 static void
@@ -159,7 +159,7 @@ test_json_two_directories(void **state)
 	assert_int_equal(fake_run("-d", "--format", "json", "--dir", "C:\\a",
 	    "--dir", "C:\\b", NULL), EXIT_LOCKED);
 	assert_string_equal(fake_out(),
-	    "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",\"mode\":\"delete\","
+	    "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",\"computer\":\"WEB1\",\"mode\":\"delete\","
 	    "\"started\":\"2023-11-14T22:13:20Z\",\"directories\":["
 	    "{\"path\":\"C:\\\\a\",\"source\":\"--dir\",\"files\":["
 	    "{\"status\":\"deleted\",\"path\":\"C:\\\\a\\\\a.mmp\","
@@ -283,11 +283,13 @@ test_csv(void **state)
 	fake_fail(D, "c.mmp", PST_DENIED);
 	assert_int_equal(fake_run("-d", "--format", "csv", NULL), EXIT_FAILED);
 	assert_string_equal(fake_out(),
-	    "status,path,size,last_write_utc,reason\n"
-	    "deleted,C:\\mmp\\a.mmp,100,2023-11-13T22:13:20Z,\n"
-	    "deleted,\"C:\\mmp\\we,\"\"ird\"\".mmp\",100,2023-11-13T22:13:20Z,\n"
-	    "error,C:\\mmp\\c.mmp,100,2023-11-13T22:13:20Z,access denied\n"
-	    "locked,C:\\mmp\\b.mmp,100,2023-11-13T22:13:20Z,\n");
+	    "status,path,size,last_write_utc,reason,computer\n"
+	    "deleted,C:\\mmp\\a.mmp,100,2023-11-13T22:13:20Z,,WEB1\n"
+	    "deleted,\"C:\\mmp\\we,\"\"ird\"\".mmp\",100,2023-11-13T22:13:20Z,"
+	    ",WEB1\n"
+	    "error,C:\\mmp\\c.mmp,100,2023-11-13T22:13:20Z,access denied,"
+	    "WEB1\n"
+	    "locked,C:\\mmp\\b.mmp,100,2023-11-13T22:13:20Z,,WEB1\n");
 }
 
 static void
@@ -300,7 +302,7 @@ test_json(void **state)
 	fake_lock(D, "b.mmp", -1);
 	assert_int_equal(fake_run("--format=json", NULL), EXIT_LOCKED);
 	assert_string_equal(fake_out(),
-	    "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",\"mode\":\"report\","
+	    "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",\"computer\":\"WEB1\",\"mode\":\"report\","
 	    "\"started\":\"2023-11-14T22:13:20Z\",\"directories\":["
 	    "{\"path\":\"C:\\\\mmp\",\"source\":\"registry, 64-bit view\","
 	    "\"files\":["
@@ -340,13 +342,14 @@ test_json_where(void **state)
 	assert_int_equal(fake_run("--where", "--format", "json", "--all",
 	    NULL), EXIT_CLEAN);
 	assert_string_equal(fake_out(), "{\"mmpclean\":\"" MMPCLEAN_VERSION
-	    "\",\"directories\":[{\"path\":\"C:\\\\mmp\",\"source\":"
-	    "\"registry, 64-bit view\",\"error\":null},{\"path\":\"C:\\\\WINDOWS\","
+	    "\",\"computer\":\"WEB1\",\"directories\":[{\"path\":"
+	    "\"C:\\\\mmp\",\"source\":\"registry, 64-bit view\",\"error\":null},"
+	    "{\"path\":\"C:\\\\WINDOWS\","
 	    "\"source\":\"Windows directory\",\"error\":null}],\"exit_status\":0}\n");
 	assert_int_equal(fake_run("--where", "--format", "csv", NULL),
 	    EXIT_CLEAN);
 	assert_string_equal(fake_out(),
-	    "path,source\nC:\\mmp,\"registry, 64-bit view\"\n");
+	    "path,source,computer\nC:\\mmp,\"registry, 64-bit view\",WEB1\n");
 }
 
 static void
