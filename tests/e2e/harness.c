@@ -977,9 +977,9 @@ reg_set(struct fx *f, int view, const char *type, const char *data)
 /* ---- lock holders ---- */
 
 /*
- * Starts holdlock.exe on the files rels (names in the test directory) and
- * waits until it holds them.  share and access may be NULL for the
- * defaults (no sharing, GENERIC_READ).  Returns its slot.
+ * Starts holdlock.exe on the files rels (names in the test directory, or
+ * full Windows paths) and waits until it holds them.  share and access may
+ * be NULL for the defaults (no sharing, GENERIC_READ).  Returns its slot.
  */
 int
 hold(struct fx *f, const char *share, const char *access,
@@ -1015,8 +1015,11 @@ hold(struct fx *f, const char *share, const char *access,
 		argv[n++] = access;
 	}
 	first = n;
+	/* a full Windows path (C:\... or \\host\share\...) as it is */
 	for (; *rels != NULL && n < 2099; rels++)
-		if ((argv[n++] = strdup(W(f, *rels))) == NULL)
+		if ((argv[n++] = strdup((*rels)[0] == '\\' ||
+		    ((*rels)[0] != '\0' && (*rels)[1] == ':') ? *rels :
+		    W(f, *rels))) == NULL)
 			abort();
 	argv[n] = NULL;
 
