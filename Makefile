@@ -185,6 +185,9 @@ $(B)/e2e_holds: tests/e2e/e2e_holds.c $(E2E_HARNESS) | $(B)
 $(B)/e2e_admin: tests/e2e/e2e_admin.c $(E2E_HARNESS) | $(B)
 	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
 
+$(B)/e2e_fleet: tests/e2e/e2e_fleet.c $(E2E_HARNESS) | $(B)
+	$(HOSTCC) $(E2E_CFLAGS) -o $@ $< tests/e2e/harness.c $(HOSTLIBS)
+
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FAKE_SRC) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)/fuzz
 	$(CLANG) $(FUZZCFLAGS) -o $@ $< $(FAKE_SRC) $(CORE_SRC)
@@ -217,12 +220,13 @@ unit: $(UNIT_TESTS)
 
 e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
 	    $(B)/squat.exe $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
-	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds
+	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds $(B)/e2e_fleet
 	$(B)/e2e
 	$(B)/e2e_admin
 	$(B)/e2e_unattended
 	$(B)/e2e_hostile
 	$(B)/e2e_holds
+	$(B)/e2e_fleet
 
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
