@@ -38,10 +38,15 @@ def load(rel):
         return yaml.safe_load(f)
 
 
-def task(name):
-    for t in load('tasks/present.yml'):
+def task(name, tasks=None):
+    for t in load('tasks/present.yml') if tasks is None else tasks:
         if t.get('name') == name:
             return t
+        for k in ('block', 'rescue', 'always'):
+            try:
+                return task(name, t.get(k) or [])
+            except KeyError:
+                pass
     raise KeyError(name)
 
 
