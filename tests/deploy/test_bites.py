@@ -59,6 +59,12 @@ CASES = [
      '        mmpclean_delete | bool and _mmpclean_run.rc in [0, 1, 2, 3]',
      '        _mmpclean_run.rc in [0, 1, 2, 3]',
      'role', 'test_report_mode_never_changes'),
+    ('an event source registered already counted as a change',
+     'roles/mmpclean/tasks/present.yml',
+     '''  changed_when: "'registered the event source' in '''
+     '''_mmpclean_eventsource.stdout"''',
+     '''  changed_when: "'registered' in _mmpclean_eventsource.stdout"''',
+     'role', 'test_event_source'),
     ('a quote before backslashes mis-escaped',
      'roles/mmpclean/filter_plugins/mmpclean_cmdline.py',
      "            out.append('\\\\' * (2 * backslashes + 1))",

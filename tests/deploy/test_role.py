@@ -38,13 +38,13 @@ def load(rel):
         return yaml.safe_load(f)
 
 
-def task(name, tasks=None):
-    for t in load('tasks/present.yml') if tasks is None else tasks:
+def task(name, tasks=None, file='tasks/present.yml'):
+    for t in load(file) if tasks is None else tasks:
         if t.get('name') == name:
             return t
         for k in ('block', 'rescue', 'always'):
             try:
-                return task(name, t.get(k) or [])
+                return task(name, t.get(k) or [], file)
             except KeyError:
                 pass
     raise KeyError(name)
@@ -280,6 +280,66 @@ class TestOutcome(unittest.TestCase):
         doc = report('delete', 1)
         doc['computer'] = 'WEB01'
         self.assertEqual(self.outcome(0, doc), (False, True))
+
+
+class TestAdminCommands(unittest.TestCase):
+    """changed from what mmpclean's one-off commands print (src/admin.c)."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(ROOT, 'src', 'admin.c'), encoding='utf-8') as f:
+            cls.source = f.read()
+
+    def says(self, text):
+        # the program still prints it (the C string as written in the source)
+        self.assertIn('"' + text, self.source)
+
+    def test_event_source(self):
+        cond = task('Register the event source')['changed_when']
+        self.says("registered the event source 'mmpclean' in the ")
+        self.says("the event source 'mmpclean' was registered ")
+        new = "registered the event source 'mmpclean' in the Application log"
+        old = ("the event source 'mmpclean' was registered already; its "
+               "message file is now this executable")
+        self.assertTrue(condition(cond, _mmpclean_eventsource={
+            'rc': 0, 'stdout': new + '\r\n'}))
+        self.assertFalse(condition(cond, _mmpclean_eventsource={
+            'rc': 0, 'stdout': old + '\r\n'}))
+
+    def test_event_source_removed(self):
+        cond = task('Remove the event source',
+                    file='tasks/absent.yml')['changed_when']
+        self.says("removed the event source 'mmpclean'")
+        self.says("the event source 'mmpclean' was not ")
+        self.assertTrue(condition(cond, _mmpclean_uninstalled={
+            'stdout': "removed the event source 'mmpclean'\r\n"}))
+        self.assertFalse(condition(cond, _mmpclean_uninstalled={
+            'stdout': "the event source 'mmpclean' was not registered\r\n"}))
+
+    def test_configure(self):
+        cond = task('Set ProfileDirectory (mmpclean --configure)')
+        argv = cond['ansible.windows.win_command']['argv']
+        cond = cond['changed_when']
+        self.says("created directory '%s'")
+        self.says("directory '%s' exists already")
+        self.says("set HKLM")
+        self.assertEqual(render(argv, mmpclean_configure=r'D:\MAPI Temp',
+                                mmpclean_configure_grant='IIS_IUSRS'), [
+            r'C:\Program Files\mmpclean\mmpclean.exe', '--configure',
+            r'D:\MAPI Temp', '--grant', 'IIS_IUSRS'])
+        self.assertEqual(render(argv, mmpclean_configure=r'D:\m')[2:],
+                         [r'D:\m'])
+        same = ("directory 'D:\\m' exists already\r\n"
+                "HKLM\\Software\\Microsoft\\Windows Messaging Subsystem"
+                "\\ProfileDirectory (64-bit view) names 'D:\\m' already\r\n"
+                "gave 'IUSR' modify rights on 'D:\\m'\r\n")
+        self.assertFalse(condition(cond, _mmpclean_configured={
+            'stdout': same}))
+        self.assertTrue(condition(cond, _mmpclean_configured={
+            'stdout': same.replace('names', 'set ... to')
+            .replace("HKLM", "set HKLM", 1)}))
+        self.assertTrue(condition(cond, _mmpclean_configured={
+            'stdout': "created directory 'D:\\m'\r\n"}))
 
 
 class TestValidation(unittest.TestCase):
