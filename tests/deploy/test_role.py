@@ -20,6 +20,7 @@ import unittest
 import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import filter_loader
+from ansible.executor.task_executor import remove_omit
 from ansible.template import Templar
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
@@ -213,6 +214,20 @@ class TestArguments(unittest.TestCase):
         self.assertEqual(render(st['triggers'][0]['start_boundary'],
                                 mmpclean_task_time='23:30'),
                          '2026-01-01T23:30:00')
+
+    def test_scheduled_task_args_as_the_module_gets_them(self):
+        st = task('Install the nightly task, as SYSTEM')
+        st = st['community.windows.win_scheduled_task']
+        omit = '__omit_place_holder__mmpclean'
+        for delay, want in (('', None), ('PT30M', 'PT30M')):
+            args = remove_omit(render(st, omit=omit,
+                                      mmpclean_task_random_delay=delay), omit)
+            self.assertEqual(args['triggers'][0].get('random_delay'), want)
+            self.assertEqual(args['actions'][0]['arguments'],
+                             '--delete --older-than 1d --log '
+                             '"C:\\Program Files\\mmpclean\\mmpclean.log" '
+                             '--eventlog')
+            self.assertEqual(args['multiple_instances'], 2)
 
 
 def report(mode, count, **summary):
