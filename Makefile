@@ -4,6 +4,8 @@
 #   make dist     build/dist/mmpclean-VERSION.zip, both builds and the docs
 #   make demo     run it under Wine on a demo directory (installs what it needs)
 #   make check    every test (installs what it needs)
+#   make deploy-check  the Ansible kit under deploy/ (yamllint, syntax,
+#                 options against ansible-doc, ansible-lint)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmark (never part of check)
 #   make mutate   mutation testing: the fast suite against each mutant of
@@ -78,7 +80,7 @@ RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
-	dist dist-check mutate FORCE
+	dist dist-check mutate deploy-check FORCE
 
 all: $(B)/mmpclean.exe
 
@@ -232,7 +234,11 @@ lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
 
 check: deps
-	$(MAKE) lint unit fuzz-check e2e dist-check
+	$(MAKE) lint unit fuzz-check deploy-check e2e dist-check
+
+# The deployment kit (deploy/), offline, with Debian's ansible collections.
+deploy-check:
+	sh tests/deploy/run.sh
 
 demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 	sh tests/demo.sh

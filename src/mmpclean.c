@@ -52,10 +52,10 @@ fleet(struct opts *o)
 	char err[OPTS_ERRMAX];
 	int ret;
 
-	if (hosts_collect(o, &h, err, sizeof(err)) != 0) {
+	if ((ret = hosts_collect(o, &h, err, sizeof(err))) != 0) {
 		warnmsg("%s", err);
 		hostlist_free(&h);
-		return EXIT_USAGE;
+		return ret;	/* EXIT_USAGE: a name or the file */
 	}
 	ret = rep_begin(o, plat_time()) == 0 ? EXIT_CLEAN : EXIT_FAILED;
 	ret = max(ret, fleet_run(o, &h, &fc));
@@ -106,9 +106,9 @@ mmpclean_main(int argc, char **argv)
 		return max(ret, out_finish());
 	}
 	if (o.ncomputers > 0 || o.computers_file != NULL) {
-		ret = fleet(&o);
+		ret = max(fleet(&o), out_finish());
 		opts_free(&o);
-		return max(ret, out_finish());
+		return ret;
 	}
 
 	memset(&r, 0, sizeof(r));

@@ -343,7 +343,7 @@ parse_count(const char *s, unsigned max, unsigned *n, const char **why)
 		if ((v = v * 10 + (unsigned long)(*s - '0')) > max)
 			return *why = max == 32 ? "is too many (at most 32)" :
 			    "is too large", -1;
-	if (*s != '\0')
+	if (s[0] != '\0')
 		return *why = "must be a whole number", -1;
 	if (v == 0)
 		return *why = "must be at least 1", -1;

@@ -419,7 +419,7 @@ rep_end(const struct run *r, int status)
 		if (st.o->quiet || st.o->where)
 			break;
 		if (st.host != NULL)
-			sb_printf(&b, "%s: ", st.host);
+			sb_printf(&b, "%s: ", st.host);	/* its summary */
 		counts_text(&b, total);
 		sb_printf(&b, " in %lu director%s: ", r->dirs,
 		    r->dirs == 1 ? "y" : "ies");
@@ -543,7 +543,7 @@ warnmsg(const char *fmt, ...)
 	progress_clear();
 	sb_puts(&b, "mmpclean: ");
 	if (st.host != NULL)
-		sb_printf(&b, "%s: ", st.host);
+		sb_puts(&b, st.host), sb_puts(&b, ": ");
 	va_start(ap, fmt);
 	sb_vprintf(&b, fmt, ap);
 	va_end(ap);

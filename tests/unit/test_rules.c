@@ -111,6 +111,14 @@ static const struct {
 	{ 0, W32_BAD_NETPATH, C_DIR, PST_NOTFOUND },
 	{ 0, W32_BAD_NETPATH, C_REG, PST_ABSENT },
 	{ 0, W32_BAD_NET_NAME, C_DIR, PST_NOTFOUND },
+	/* another computer's registry: not found, service off, RPC down */
+	{ 0, W32_BAD_NETPATH, C_HOST, PST_NOTFOUND },
+	{ 0, W32_BAD_NET_NAME, C_HOST, PST_NOTFOUND },
+	{ 0, W32_RPC_SERVER_UNAVAILABLE, C_HOST, PST_NOTFOUND },
+	{ 0, W32_RPC_SERVER_UNAVAILABLE, C_REG, PST_IO },
+	{ 0, W32_RPC_SERVER_UNAVAILABLE, C_DIR, PST_IO },
+	{ 0, W32_ACCESS_DENIED, C_HOST, PST_DENIED },
+	{ 0, 1117u, C_HOST, PST_IO },
 	{ 0, W32_INVALID_DRIVE, C_DIR, PST_NOTFOUND },
 	{ 0, W32_ENVVAR_NOT_FOUND, ALLCTX, PST_ABSENT },
 	{ 0, W32_DIRECTORY, ALLCTX, PST_NOTDIR },
@@ -544,10 +552,108 @@ test_owner_trusted(void **state)
 	assert_false(owner_trusted(admins, sizeof(sys), me, sizeof(me)));
 }
 
+/* ---- Command lines ---- */
+
+/*
+ * The C runtime's (and CommandLineToArgvW's) reading of one word after
+ * the program name: 2n backslashes and a quotation mark are n backslashes
+ * and a quote that opens or closes; 2n+1 are n and a literal mark; other
+ * backslashes are themselves.  Returns where the word ended.
+ */
+static const char *
+crt_word(const char *p, char *out)
+{
+	int quoted = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; *p != '\0' && (quoted || (*p != ' ' && *p != '\t')); p++) {
+		size_t n = 0;
+
+		while (p[n] == '\\')
+			n++;
+		if (p[n] == '"') {
+			for (size_t i = 0; i < n / 2; i++)
+				*out++ = '\\';
+			p += n;
+			if (n % 2 == 1)
+				*out++ = '"';
+			else if (quoted && p[1] == '"') {
+				*out++ = '"';	/* "" inside quotes */
+				p++;
+			} else
+				quoted = !quoted;
+			continue;
+		}
+		if (n > 0) {
+			for (size_t i = 0; i < n; i++)
+				*out++ = '\\';
+			p += n - 1;
+			continue;
+		}
+		*out++ = *p;
+	}
+	*out = '\0';
+	return p;
+}
+
+static void
+test_arg_quote(void **state)
+{
+	static const char *const words[] = {
+		"", "a", "a b", "C:\\Program Files\\", "C:\\x\\",
+		"\\\\srv\\share", "say \"hi\"", "\\\"", "\\\\\"x",
+		"a\\\\", "\"", "\t", "tab\there", "--dir=D:\\x y\\",
+		"\xc3\xa9 \xe2\x82\xac\\", "a\\b\\\\c", "\"\"", "x\\\"y\\",
+	};
+	static const struct {
+		const char *in, *out;
+	} exact[] = {
+		{ "abc", "abc" }, { "", "\"\"" }, { "a b", "\"a b\"" },
+		{ "C:\\a b\\", "\"C:\\a b\\\\\"" },
+		{ "a\"b", "\"a\\\"b\"" }, { "a\\\"b", "\"a\\\\\\\"b\"" },
+		{ "C:\\x\\", "C:\\x\\" },
+	};
+	char line[256], got[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+		size_t n = arg_quote(exact[i].in, line);
+
+		line[n] = '\0';
+		assert_int_equal(n, arg_quote(exact[i].in, NULL));
+		assert_string_equal(line, exact[i].out);
+	}
+	/* each word, and all of them on one line, read back the same */
+	{
+		char all[2048], *p = all;
+		const char *q;
+
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			size_t n = arg_quote(words[i], line);
+
+			line[n] = '\0';
+			crt_word(line, got);
+			if (strcmp(got, words[i]) != 0)
+				fail_msg("\"%s\" quoted as %s reads back as "
+				    "\"%s\"", words[i], line, got);
+			*p++ = ' ';
+			p += arg_quote(words[i], p);
+		}
+		*p = '\0';
+		q = all;
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			q = crt_word(q, got);
+			assert_string_equal(got, words[i]);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arg_quote),
 		cmocka_unit_test(test_disposition_fallback_table),
 		cmocka_unit_test(test_outcome_table),
 		cmocka_unit_test(test_listing_unaligned),
