@@ -917,6 +917,124 @@ t_host_timeout_stops_one_host(void **state)
 	expect_not_in(r, out, "slow01: ");
 	expect_gone(file);
 	expect_exists(held);
+	/*
+	 * slow01's run was ended, not left waiting: released now, its file
+	 * stays (a run still in --wait 50 would delete it at its next look,
+	 * which comes within a second or two)
+	 */
+	release(f, 0);
+	sleep_ms(5000);
+	expect_exists(held);
+}
+
+/*
+ * Every word reaches each host's run as it was given: a --dir with a
+ * space and a trailing backslash (which a careless quoting turns into a
+ * quotation mark), a --log with a space.
+ */
+static void
+t_words_reach_each_child_whole(void **state)
+{
+	struct fx *f = *state;
+	struct text want = { NULL, 0, 0 };
+	char dir[PATH_MAX], log[PATH_MAX], ulog[PATH_MAX], rel[PATH_MAX];
+	char *text;
+	struct run *r;
+
+	mkdir_p(U(f, "with space"));
+	mkfile(U(f, "with space/a.mmp"));
+	host("web01");
+	host("web02");
+	fmt(dir, sizeof dir, "%s\\", W(f, "with space"));
+	fmt(log, sizeof log, "%s\\log with space.log", f->wout);
+	fmt(ulog, sizeof ulog, "%s/log with space.log", f->uout);
+
+	r = MM(f, "--computer", "web01,web02", "--log", log, "--dir", dir);
+	expect_exit(r, 0);
+	for (int i = 1; i <= 2; i++) {
+		char name[8];
+
+		fmt(name, sizeof name, "web%02d", i);
+		add(&want, "unlocked  %s\n", R(f, name, "with space\\a.mmp"));
+		add_summary(&want, name, 1, 1, "unlocked", 1, 0, 0, 0);
+	}
+	add(&want, "2 computers: 2 clean, 0 locked, 0 failed, 0 unreachable\n");
+	expect_report(r, want.s);
+	expect_empty(r, err);
+	free(want.s);
+	text = read_raw(ulog, NULL);
+	fmt(rel, sizeof rel, "web02: unlocked  %s\r\n",
+	    R(f, "web02", "with space\\a.mmp"));
+	if (strstr(text, rel) == NULL || count_str(text, "finished  exit "
+	    "status 0\r\n") != 3) {
+		print_message("%s", text);
+		fail_msg("the log lacks \"%s\" or the three runs' ends", rel);
+	}
+	free(text);
+	expect_exists(U(f, "with space/a.mmp"));
+}
+
+/*
+ * Ctrl+C (SIGINT to the process group, as a console sends it to every
+ * process attached): the host being scanned is interrupted in --wait and
+ * still reports, the hosts not started are not started, and the fleet's
+ * line says so; exit status 2.  Sent once the host's run has been in
+ * --wait for 2 s (a run not yet able to take it would end abnormally,
+ * which fails the test).
+ */
+static void
+t_ctrl_c_reaches_the_children(void **state)
+{
+	struct fx *f = *state;
+	struct text want = { NULL, 0, 0 };
+	struct job j;
+	struct run *r = &f->r;
+	uint64_t sent, end;
+	int found = 0;
+
+	mkfile(U(f, "a.mmp"));
+	host("web01");
+	host("web02");
+	host("web03");
+	HOLD(f, NULL, NULL, "a.mmp");
+	mm_start(f, &j, r, NULL, ARGS("--delete", "--wait", "60",
+	    "--computer", "web01,web02,web03", "--dir", f->wdir));
+	/* web01's run, a process of the group */
+	for (end = now_ms() + RUN_MS; !found && now_ms() < end; sleep_ms(50)) {
+		char cmd[PATH_MAX];
+		FILE *fp = popen("ps -e -o pgid=,args=", "r");
+
+		if (fp == NULL)
+			fail_msg("ps: %s", strerror(errno));
+		while (fgets(cmd, sizeof cmd, fp) != NULL)
+			if (atol(cmd) == (long)j.pid &&
+			    strstr(cmd, "--one-computer web01") != NULL)
+				found = 1;
+		pclose(fp);
+	}
+	if (!found)
+		fail_msg("web01's run did not start within %d s", RUN_MS / 1000);
+	sleep_ms(2000);
+	if (kill(-j.pid, SIGINT) != 0)
+		fail_msg("kill: %s", strerror(errno));
+	sent = now_ms();
+	mm_wait(f, &j);
+	expect_exit(r, 2);
+	add(&want, "locked    %s\n", R(f, "web01", "a.mmp"));
+	add_summary(&want, "web01", 1, 1, "deleted", 0, 1, 0, 0);
+	add(&want, "3 computers: 0 clean, 0 locked, 1 failed, 0 unreachable, "
+	    "2 not scanned (interrupted)\n");
+	expect_report(r, want.s);
+	free(want.s);
+	expect_in(r, err, "mmpclean: web01: interrupted while waiting");
+	expect_in(r, err, "mmpclean: web02: not scanned: interrupted\n"
+	    "mmpclean: web03: not scanned: interrupted\n");
+	expect_exists(U(f, "a.mmp"));
+	if (now_ms() - sent > 20000) {
+		dump(r);
+		fail_msg("Ctrl+C did not stop the run (%llu ms after it)",
+		    (unsigned long long)(now_ms() - sent));
+	}
 }
 
 /* ==== formats ==== */
@@ -1354,6 +1472,8 @@ main(void)
 		TF(t_parallel_many_hosts_same_report),
 		TF(t_exit_status_highest_across_hosts),
 		TF(t_host_timeout_stops_one_host),
+		TF(t_words_reach_each_child_whole),
+		TF(t_ctrl_c_reaches_the_children),
 		TF(t_csv_and_json_name_every_host),
 		TF(t_local_run_names_its_computer),
 		TF(t_log_lines_name_their_host),
