@@ -12,6 +12,7 @@
  * Wine gives %COMPUTERNAME%, asked once.  The harness (harness.h) says
  * how tests run; the unc links are removed after every test.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -81,6 +82,19 @@ host_own(struct fx *f, const char *name)
 	mkdir_p(x);
 	host_at(name, root);
 	return x;
+}
+
+/* Whether raw (len bytes) is CRLF lines only: no bare LF, no other CR. */
+static int
+crlf_only(const char *raw, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			return 0;
+		if (raw[i] == '\r' && (i + 1 == len || raw[i + 1] != '\n'))
+			return 0;
+	}
+	return len > 0;
 }
 
 /* \\host\C$\e2e\<test>\rel: rel in the test directory, through host. */
@@ -362,6 +376,33 @@ mm_long(struct fx *f, struct run *r, const char *const *args)
 	return r;
 }
 
+/*
+ * Waits until the run j (a process group) has started the child run
+ * for host name.
+ */
+static void
+await_child(struct job *j, const char *name)
+{
+	char want[128];
+
+	fmt(want, sizeof want, "--one-computer %s", name);
+	for (uint64_t end = now_ms() + RUN_MS; now_ms() < end; sleep_ms(50)) {
+		char cmd[PATH_MAX];
+		FILE *fp = popen("ps -e -o pgid=,args=", "r");
+		int found = 0;
+
+		if (fp == NULL)
+			fail_msg("ps: %s", strerror(errno));
+		while (fgets(cmd, sizeof cmd, fp) != NULL)
+			if (atol(cmd) == (long)j->pid && strstr(cmd, want))
+				found = 1;
+		pclose(fp);
+		if (found)
+			return;
+	}
+	fail_msg("%s's run did not start within %d s", name, RUN_MS / 1000);
+}
+
 /* ---- set-up ---- */
 
 static void
@@ -447,9 +488,15 @@ t_hosts_scanned_in_order_given(void **state)
 	for (int i = 0; i < 3; i++)
 		host(order[i]);
 
-	r = MM(f, "--computer", "web03,web01", "--computer", "\\\\web02",
+	/* WEB03: web03 again, in another case: once */
+	r = MM(f, "--computer", "web03,web01", "--computer", "\\\\web02,WEB03",
 	    "--dir", f->wdir);
 	expect_exit(r, 0);
+	/* relayed with the line ends a local run writes: CRLF */
+	if (!crlf_only(r->raw, r->rawlen)) {
+		dump(r);
+		fail_msg("stdout is not CRLF lines only");
+	}
 	for (int i = 0; i < 3; i++) {
 		add(&want, "unlocked  %s\n", R(f, order[i], "a.mmp"));
 		add(&want, "unlocked  %s\n", R(f, order[i], "b.mmp"));
@@ -502,6 +549,42 @@ t_two_hosts_one_directory_delete(void **state)
 	expect_exists(U(f, "sub/e.mmp"));
 }
 
+/*
+ * DNS and IPv4 names are names (dots are not '..'); --dir C:\ is the
+ * share's root, \\NAME\C$.
+ */
+static void
+t_dns_and_ipv4_names_drive_root(void **state)
+{
+	struct fx *f = *state;
+	struct text want = { NULL, 0, 0 };
+	char file[PATH_MAX];
+	struct run *r;
+
+	fmt(file, sizeof file, "%s/../a.mmp", host_own(f, "10.0.0.5"));
+	mkfile(file);
+	fmt(file, sizeof file, "%s/../b.mmp", host_own(f,
+	    "web01.corp.example"));
+	mkfile(file);
+	fmt(file, sizeof file, "%s/../keep.txt", host_own(f,
+	    "web01.corp.example"));
+	mkfile(file);
+
+	r = MM(f, "--delete", "--computer", "10.0.0.5,web01.corp.example",
+	    "--dir", "C:\\");
+	expect_exit(r, 0);
+	add(&want, "deleted   \\\\10.0.0.5\\C$\\a.mmp\n");
+	add_summary(&want, "10.0.0.5", 1, 1, "deleted", 1, 0, 0, 0);
+	add(&want, "deleted   \\\\web01.corp.example\\C$\\b.mmp\n");
+	add_summary(&want, "web01.corp.example", 1, 1, "deleted", 1, 0, 0, 0);
+	add(&want, "2 computers: 2 clean, 0 locked, 0 failed, 0 unreachable\n");
+	expect_report(r, want.s);
+	free(want.s);
+	expect_exists(file);
+	expect_gone(U(f, "../dns_and_ipv4_names_drive_root.out/roots/10.0.0.5/"
+	    "a.mmp"));
+}
+
 /* ==== this computer's own name: the remote registry ==== */
 
 /*
@@ -513,7 +596,7 @@ t_own_host_registry_both_views(void **state)
 {
 	struct fx *f = *state;
 	struct text want = { NULL, 0, 0 };
-	char p64[PATH_MAX], p32[PATH_MAX];
+	char p64[PATH_MAX], p32[PATH_MAX], lower[64], given[80];
 	struct run *r;
 
 	mkdir_p(U(f, "v64"));
@@ -526,10 +609,15 @@ t_own_host_registry_both_views(void **state)
 	reg_set(f, 32, "REG_SZ", p32);
 	host(g_own);
 
-	r = MM(f, "--where", "--computer", g_own);
+	/* the name in lower case, with a leading \\: the same computer */
+	fmt(lower, sizeof lower, "%s", g_own);
+	for (char *p = lower; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	fmt(given, sizeof given, "\\\\%s", lower);
+	r = MM(f, "--where", "--computer", given);
 	expect_exit(r, 0);
-	add(&want, "%s  (registry, 64-bit view)\n", R(f, g_own, "v64"));
-	add(&want, "%s  (registry, 32-bit view)\n", R(f, g_own, "v32"));
+	add(&want, "%s  (registry, 64-bit view)\n", R(f, lower, "v64"));
+	add(&want, "%s  (registry, 32-bit view)\n", R(f, lower, "v32"));
 	expect_report(r, want.s);
 	want.len = 0;
 
@@ -883,54 +971,60 @@ t_exit_status_highest_across_hosts(void **state)
 
 /*
  * --host-timeout: a host whose run goes on (--wait on a held file) is
- * stopped and reported unreachable with why, in every format; the hosts
- * after it are still scanned.
+ * stopped and reported unreachable, with why; the hosts after it are
+ * still scanned.  Stopped means ended: while the next slow host runs,
+ * the first one's file is released, and it stays (a run still in
+ * --wait 50 would delete it at its next look, at most 2 s later).
  */
 static void
 t_host_timeout_stops_one_host(void **state)
 {
 	struct fx *f = *state;
-	char file[PATH_MAX], held[PATH_MAX];
-	struct run *r;
+	char file[PATH_MAX], held1[PATH_MAX], held2[PATH_MAX];
+	struct run *r = &f->r;
+	struct job j;
 	uint64_t t0;
+	int h1;
 
-	fmt(held, sizeof held, "%s/held.mmp", host_own(f, "slow01"));
-	mkfile(held);
+	fmt(held1, sizeof held1, "%s/held.mmp", host_own(f, "slow01"));
+	mkfile(held1);
+	fmt(held2, sizeof held2, "%s/held.mmp", host_own(f, "slow02"));
+	mkfile(held2);
 	fmt(file, sizeof file, "%s/a.mmp", host_own(f, "fast01"));
 	mkfile(file);
-	HOLD(f, NULL, NULL, "\\\\slow01\\C$\\x\\held.mmp");
+	h1 = HOLD(f, NULL, NULL, "\\\\slow01\\C$\\x\\held.mmp");
+	HOLD(f, NULL, NULL, "\\\\slow02\\C$\\x\\held.mmp");
 
 	t0 = now_ms();
-	r = MM(f, "--delete", "--wait", "50", "--host-timeout", "3",
-	    "--computer", "slow01,fast01", "--dir", "C:\\x");
+	mm_start(f, &j, r, NULL, ARGS("--delete", "--wait", "50",
+	    "--host-timeout", "5", "--computer", "slow01,slow02,fast01",
+	    "--dir", "C:\\x"));
+	await_child(&j, "slow02");
+	assert_int_equal(release(f, h1), 0);
+	mm_wait(f, &j);
 	expect_exit(r, 3);
 	if (now_ms() - t0 > 40000) {
 		dump(r);
-		fail_msg("the run took %llu ms: slow01 was not stopped at 3 s",
-		    (unsigned long long)(now_ms() - t0));
+		fail_msg("the run took %llu ms: the slow hosts were not stopped "
+		    "at 5 s", (unsigned long long)(now_ms() - t0));
 	}
-	expect_in(r, err, "mmpclean: slow01: no answer within 3 s "
-	    "(--host-timeout); stopped");
-	expect_line(r, "deleted", "\\\\fast01\\C$\\x\\a.mmp");
-	expect_out_line(r, "2 computers: 1 clean, 0 locked, 0 failed, "
-	    "1 unreachable");
-	expect_not_in(r, out, "slow01: ");
+	expect_in(r, err, "mmpclean: slow01: no answer within 5 s "
+	    "(--host-timeout); stopped\nmmpclean: slow02: no answer within "
+	    "5 s (--host-timeout); stopped\n");
+	expect_report(r, "deleted   \\\\fast01\\C$\\x\\a.mmp\n"
+	    "fast01: 1 .mmp file in 1 directory: 1 deleted, 0 locked, "
+	    "0 read-only, 0 skipped, 0 errors\n"
+	    "3 computers: 1 clean, 0 locked, 0 failed, 2 unreachable\n");
 	expect_gone(file);
-	expect_exists(held);
-	/*
-	 * slow01's run was ended, not left waiting: released now, its file
-	 * stays (a run still in --wait 50 would delete it at its next look,
-	 * which comes within a second or two)
-	 */
-	release(f, 0);
-	sleep_ms(5000);
-	expect_exists(held);
+	expect_exists(held1);
+	expect_exists(held2);
 }
 
 /*
  * Every word reaches each host's run as it was given: a --dir with a
  * space and a trailing backslash (which a careless quoting turns into a
- * quotation mark), a --log with a space.
+ * quotation mark), a --log with a space; a name in two scripts comes
+ * back through the relay as UTF-8.
  */
 static void
 t_words_reach_each_child_whole(void **state)
@@ -943,6 +1037,7 @@ t_words_reach_each_child_whole(void **state)
 
 	mkdir_p(U(f, "with space"));
 	mkfile(U(f, "with space/a.mmp"));
+	mkfile(U(f, "with space/caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.mmp"));
 	host("web01");
 	host("web02");
 	fmt(dir, sizeof dir, "%s\\", W(f, "with space"));
@@ -956,7 +1051,9 @@ t_words_reach_each_child_whole(void **state)
 
 		fmt(name, sizeof name, "web%02d", i);
 		add(&want, "unlocked  %s\n", R(f, name, "with space\\a.mmp"));
-		add_summary(&want, name, 1, 1, "unlocked", 1, 0, 0, 0);
+		add(&want, "unlocked  %s\n", R(f, name, "with space\\"
+		    "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.mmp"));
+		add_summary(&want, name, 2, 1, "unlocked", 2, 0, 0, 0);
 	}
 	add(&want, "2 computers: 2 clean, 0 locked, 0 failed, 0 unreachable\n");
 	expect_report(r, want.s);
@@ -989,8 +1086,7 @@ t_ctrl_c_reaches_the_children(void **state)
 	struct text want = { NULL, 0, 0 };
 	struct job j;
 	struct run *r = &f->r;
-	uint64_t sent, end;
-	int found = 0;
+	uint64_t sent;
 
 	mkfile(U(f, "a.mmp"));
 	host("web01");
@@ -999,21 +1095,7 @@ t_ctrl_c_reaches_the_children(void **state)
 	HOLD(f, NULL, NULL, "a.mmp");
 	mm_start(f, &j, r, NULL, ARGS("--delete", "--wait", "60",
 	    "--computer", "web01,web02,web03", "--dir", f->wdir));
-	/* web01's run, a process of the group */
-	for (end = now_ms() + RUN_MS; !found && now_ms() < end; sleep_ms(50)) {
-		char cmd[PATH_MAX];
-		FILE *fp = popen("ps -e -o pgid=,args=", "r");
-
-		if (fp == NULL)
-			fail_msg("ps: %s", strerror(errno));
-		while (fgets(cmd, sizeof cmd, fp) != NULL)
-			if (atol(cmd) == (long)j.pid &&
-			    strstr(cmd, "--one-computer web01") != NULL)
-				found = 1;
-		pclose(fp);
-	}
-	if (!found)
-		fail_msg("web01's run did not start within %d s", RUN_MS / 1000);
+	await_child(&j, "web01");
 	sleep_ms(2000);
 	if (kill(-j.pid, SIGINT) != 0)
 		fail_msg("kill: %s", strerror(errno));
@@ -1139,6 +1221,55 @@ t_csv_and_json_name_every_host(void **state)
 	    "\"exit_status\":3}");
 	PYTHON(f, json_check, ujson, want);
 	expect_exists(file);
+}
+
+static const char where_check[] = PY_COMMON
+"kind, path, own, want = sys.argv[1:5]\n"
+"if kind == 'json':\n"
+"    raw, doc = load_json(path)\n"
+"    c = doc.get('computers')\n"
+"    if [x['computer'] for x in c] != ['gone01', own]: fail('computers %r' % c, raw)\n"
+"    if c[0]['exit_status'] != 3 or c[0]['directories'][0]['path'] is not None or 'gone01' not in c[0]['directories'][0]['error']:\n"
+"        fail('gone01 %r' % c[0], raw)\n"
+"    if c[1]['directories'] != [{'path': want, 'source': 'registry, 64-bit view', 'error': None}] or c[1]['exit_status'] != 0:\n"
+"        fail('%s %r' % (own, c[1]), raw)\n"
+"    if doc['summary'] != {'computers': 2, 'clean': 1, 'locked': 0, 'failed': 0, 'unreachable': 1, 'not_scanned': 0} or doc['exit_status'] != 3:\n"
+"        fail('summary', raw)\n"
+"else:\n"
+"    text = open(path, 'rb').read().decode('utf-8')\n"
+"    rows = list(csv.reader(io.StringIO(text, newline=''), strict=True))\n"
+"    if rows != [SCHEMA['x-csv-header']['where'].split(','), [want, 'registry, 64-bit view', own]]: fail('rows %r' % rows, text)\n"
+"print('ok')\n";
+
+/*
+ * --where across hosts: JSON holds each host's --where document (the
+ * unreachable one with its error), valid against the schema; CSV has one
+ * header and a row per directory, naming its host.
+ */
+static void
+t_where_formats_across_hosts(void **state)
+{
+	struct fx *f = *state;
+	char ujson[PATH_MAX], ucsv[PATH_MAX], want[PATH_MAX];
+	struct run *r;
+
+	reg_set(f, 64, "REG_SZ", f->wdir);
+	host(g_own);
+	fmt(want, sizeof want, "%s", R(f, g_own, NULL));
+	fmt(ujson, sizeof ujson, "%s/where.json", f->uout);
+	fmt(ucsv, sizeof ucsv, "%s/where.csv", f->uout);
+	write_text(ujson, "");
+	write_text(ucsv, "");
+	r = MMTO(f, ujson, "--where", "--format", "json", "--computer",
+	    "gone01", "--computer", g_own);
+	expect_exit(r, 3);
+	PYTHON(f, where_check, "json", ujson, g_own, want);
+	r = MMTO(f, ucsv, "--where", "--format", "csv", "--computer",
+	    "gone01", "--computer", g_own);
+	expect_exit(r, 3);
+	expect_in(r, err, "mmpclean: gone01: cannot read the registry of "
+	    "gone01: " REMOTE_53);
+	PYTHON(f, where_check, "csv", ucsv, g_own, want);
 }
 
 static const char local_json_check[] = PY_COMMON
@@ -1454,6 +1585,9 @@ t_computers_file_refusals(void **state)
 	    f->wout);
 	fmt(wpath, sizeof wpath, "%s\\none.txt", f->wout);
 	REFUSED(f, msg, "--delete", "--computers", wpath, "--dir", f->wdir);
+	/* relative: never resolved against the current directory */
+	REFUSED(f, "--computers 'hosts.txt'", "--delete", "--computers",
+	    "hosts.txt", "--dir", f->wdir);
 	expect_exists(U(f, "a.mmp"));
 }
 
@@ -1463,6 +1597,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		TF(t_hosts_scanned_in_order_given),
 		TF(t_two_hosts_one_directory_delete),
+		TF(t_dns_and_ipv4_names_drive_root),
 		TF(t_own_host_registry_both_views),
 		TF(t_own_host_expand_sz_with_its_values),
 		TF(t_own_host_windows_directory),
@@ -1475,6 +1610,7 @@ main(void)
 		TF(t_words_reach_each_child_whole),
 		TF(t_ctrl_c_reaches_the_children),
 		TF(t_csv_and_json_name_every_host),
+		TF(t_where_formats_across_hosts),
 		TF(t_local_run_names_its_computer),
 		TF(t_log_lines_name_their_host),
 		TF(t_eventlog_one_event_for_the_fleet),
