@@ -737,8 +737,6 @@ rep_fleet_end(const struct opts *o, const struct fleet_counts *fc,
 	struct sbuf b = { 0 }, line = { 0 };
 	char *text = rep_fleet_text(fc);
 
-	if (out_failed() > status)
-		status = out_failed();
 	switch (o->format) {
 	case FMT_TEXT:
 		if (!o->quiet && !o->where)

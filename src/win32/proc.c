@@ -203,6 +203,12 @@ plat_child_start(const char *const *args, size_t n, struct plat_child **cp)
 		si.lpAttributeList = attrs;
 		flags |= EXTENDED_STARTUPINFO_PRESENT;
 	}
+	/*
+	 * With a console, the children share it, and so Ctrl+C; without one
+	 * (a scheduled task, a GUI shell) each would get a console window.
+	 */
+	if (GetConsoleWindow() == NULL)
+		flags |= CREATE_NO_WINDOW;
 	ok = CreateProcessW(exe, line, NULL, NULL, TRUE, flags, NULL, NULL,
 	    &si.StartupInfo, &pi);
 	e = GetLastError();

@@ -618,6 +618,12 @@ test_remote_network_path_refused(void **state)
 	    "share");
 	assert_contains(fake_out(), "\"directory_errors\":1,");
 	assert_contains(fake_out(), "\"exit_status\":3}");
+	/* with --all the Windows directory is still scanned: exit 3 all
+	 * the same */
+	fake_dir("\\\\web01\\E$\\WINNT");
+	assert_int_equal(fake_run("--one-computer", "web01", "--all", NULL),
+	    EXIT_NODIR);
+	assert_contains(fake_out(), "web01: 0 .mmp files in 1 directory");
 }
 
 static void
