@@ -377,30 +377,34 @@ mm_long(struct fx *f, struct run *r, const char *const *args)
 }
 
 /*
- * Waits until the run j (a process group) has started the child run
- * for host name.
+ * Waits until this suite's mmpclean.exe runs for host name (a child run:
+ * "--one-computer NAME"); its pid.  Wine starts a child made with
+ * CREATE_NO_WINDOW (mmpclean's, when it has no console) in a session of
+ * its own, so it is found by its command line, not its process group.
  */
-static void
-await_child(struct job *j, const char *name)
+static pid_t
+await_child(const char *name)
 {
 	char want[128];
 
 	fmt(want, sizeof want, "--one-computer %s", name);
 	for (uint64_t end = now_ms() + RUN_MS; now_ms() < end; sleep_ms(50)) {
 		char cmd[PATH_MAX];
-		FILE *fp = popen("ps -e -o pgid=,args=", "r");
-		int found = 0;
+		FILE *fp = popen("ps -e -o pid=,args=", "r");
+		pid_t pid = 0;
 
 		if (fp == NULL)
 			fail_msg("ps: %s", strerror(errno));
 		while (fgets(cmd, sizeof cmd, fp) != NULL)
-			if (atol(cmd) == (long)j->pid && strstr(cmd, want))
-				found = 1;
+			if (strstr(cmd, g_exe_win) != NULL &&
+			    strstr(cmd, want) != NULL)
+				pid = (pid_t)atol(cmd);
 		pclose(fp);
-		if (found)
-			return;
+		if (pid > 0)
+			return pid;
 	}
 	fail_msg("%s's run did not start within %d s", name, RUN_MS / 1000);
+	return 0;
 }
 
 /* ---- set-up ---- */
@@ -999,7 +1003,7 @@ t_host_timeout_stops_one_host(void **state)
 	mm_start(f, &j, r, NULL, ARGS("--delete", "--wait", "50",
 	    "--host-timeout", "5", "--computer", "slow01,slow02,fast01",
 	    "--dir", "C:\\x"));
-	await_child(&j, "slow02");
+	await_child("slow02");
 	assert_int_equal(release(f, h1), 0);
 	mm_wait(f, &j);
 	expect_exit(r, 3);
@@ -1072,12 +1076,13 @@ t_words_reach_each_child_whole(void **state)
 }
 
 /*
- * Ctrl+C (SIGINT to the process group, as a console sends it to every
- * process attached): the host being scanned is interrupted in --wait and
- * still reports, the hosts not started are not started, and the fleet's
- * line says so; exit status 2.  Sent once the host's run has been in
- * --wait for 2 s (a run not yet able to take it would end abnormally,
- * which fails the test).
+ * Ctrl+C, sent as a console sends it to every process attached (on
+ * Windows the children share mmpclean's console; under Wine they run in
+ * sessions of their own, so each is sent SIGINT): the host being scanned
+ * is interrupted in --wait and still reports, the hosts not started are
+ * not started, and the fleet's line says so; exit status 2.  Sent once
+ * the host's run has been in --wait for 2 s (a run not yet able to take
+ * it would end abnormally, which fails the test).
  */
 static void
 t_ctrl_c_reaches_the_children(void **state)
@@ -1087,6 +1092,7 @@ t_ctrl_c_reaches_the_children(void **state)
 	struct job j;
 	struct run *r = &f->r;
 	uint64_t sent;
+	pid_t child;
 
 	mkfile(U(f, "a.mmp"));
 	host("web01");
@@ -1095,9 +1101,9 @@ t_ctrl_c_reaches_the_children(void **state)
 	HOLD(f, NULL, NULL, "a.mmp");
 	mm_start(f, &j, r, NULL, ARGS("--delete", "--wait", "60",
 	    "--computer", "web01,web02,web03", "--dir", f->wdir));
-	await_child(&j, "web01");
+	child = await_child("web01");
 	sleep_ms(2000);
-	if (kill(-j.pid, SIGINT) != 0)
+	if (kill(child, SIGINT) != 0 || kill(-j.pid, SIGINT) != 0)
 		fail_msg("kill: %s", strerror(errno));
 	sent = now_ms();
 	mm_wait(f, &j);
