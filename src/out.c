@@ -706,6 +706,9 @@ rep_fleet_host(const struct opts *o, const char *name, const char *out,
 	put(OUT_STDOUT, &b);
 	sb_printf(&line, "error     \\\\%s  (%s)\n", name, failure ? failure :
 	    "no report");
+	/* the text report has a line for it where its report would be */
+	if (o->format == FMT_TEXT && !o->where)
+		put(OUT_STDOUT, &line);
 	/* the child's own log lines name it; this one is the fleet's */
 	put_log(&line);
 	sb_free(&b);

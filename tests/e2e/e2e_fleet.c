@@ -1015,7 +1015,11 @@ t_host_timeout_stops_one_host(void **state)
 	expect_in(r, err, "mmpclean: slow01: no answer within 5 s "
 	    "(--host-timeout); stopped\nmmpclean: slow02: no answer within "
 	    "5 s (--host-timeout); stopped\n");
-	expect_report(r, "deleted   \\\\fast01\\C$\\x\\a.mmp\n"
+	expect_report(r, "error     \\\\slow01  (no answer within 5 s "
+	    "(--host-timeout); stopped)\n"
+	    "error     \\\\slow02  (no answer within 5 s "
+	    "(--host-timeout); stopped)\n"
+	    "deleted   \\\\fast01\\C$\\x\\a.mmp\n"
 	    "fast01: 1 .mmp file in 1 directory: 1 deleted, 0 locked, "
 	    "0 read-only, 0 skipped, 0 errors\n"
 	    "3 computers: 1 clean, 0 locked, 0 failed, 2 unreachable\n");

@@ -373,7 +373,9 @@ test_host_timeout(void **state)
 	assert_int_equal(fake_run("--computer", "a,hung,c", "--parallel", "3",
 	    "--host-timeout", "5", NULL), EXIT_NODIR);
 	assert_string_equal(fake_stopped(), "hung");
-	assert_string_equal(fake_out(), "a: fine\nc: locked\n"
+	assert_string_equal(fake_out(), "a: fine\n"
+	    "error     \\\\hung  (no answer within 5 s (--host-timeout); "
+	    "stopped)\nc: locked\n"
 	    "3 computers: 1 clean, 1 locked, 0 failed, 1 unreachable\n");
 	assert_string_equal(fake_err(), "mmpclean: hung: no answer within 5 s "
 	    "(--host-timeout); stopped\n");
@@ -421,8 +423,11 @@ test_start_failure_and_crash(void **state)
 	    "it: The system cannot find the file specified. (Win32 error 2)\n");
 	assert_contains(fake_err(), "mmpclean: y: its mmpclean ended "
 	    "abnormally (exit status -1073741819)\n");
-	assert_string_equal(fake_out(), "z: ok\n3 computers: 1 clean, "
-	    "0 locked, 1 failed, 1 unreachable\n");
+	assert_string_equal(fake_out(), "error     \\\\x  (cannot start mmpclean "
+	    "for it: The system cannot find the file specified. (Win32 error "
+	    "2))\nerror     \\\\y  (its mmpclean ended abnormally (exit status "
+	    "-1073741819))\nz: ok\n3 computers: 1 clean, 0 locked, 1 failed, "
+	    "1 unreachable\n");
 }
 
 static void
@@ -485,6 +490,8 @@ test_interrupted(void **state)
 	assert_int_equal(fake_children_alive(), 0);
 	assert_string_equal(args(), "--one-computer a\n--one-computer b\n");
 	assert_string_equal(fake_out(), "a: ok\nb: interrupted\n"
+	    "error     \\\\c  (not scanned: interrupted)\n"
+	    "error     \\\\d  (not scanned: interrupted)\n"
 	    "4 computers: 1 clean, 0 locked, 1 failed, 0 unreachable, "
 	    "2 not scanned (interrupted)\n");
 	assert_contains(fake_err(), "mmpclean: c: not scanned: interrupted\n"
