@@ -215,8 +215,14 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
-	    $(B)/squat.exe $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
+# What the e2e binaries start besides mmpclean.exe (make mutate builds them
+# too: tests/mutants/run.py).
+E2E_HELPERS := $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
+	       $(B)/squat.exe $(B)/plant/RstrtMgr.dll
+
+e2e-helpers: $(E2E_HELPERS)
+
+e2e: $(B)/mmpclean.exe $(E2E_HELPERS) $(B)/e2e $(B)/e2e_admin \
 	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds
 	$(B)/e2e
 	$(B)/e2e_admin

@@ -1468,6 +1468,8 @@ t_detached_no_handles(void **state)
 	if ((slash = strrchr(detach, '/')) != NULL)
 		fmt(slash + 1, sizeof detach - (size_t)(slash + 1 - detach),
 		    "detach.exe");
+	if (access(detach, R_OK) != 0)	/* else Wine's exit 53, unexplained */
+		fail_msg("%s: %s (make e2e-helpers)", detach, strerror(errno));
 	fmt(ulog, sizeof ulog, "%s/run.log", f->uout);
 	fmt(wlog, sizeof wlog, "%s\\run.log", f->wout);
 	mkfile(U(f, "a.mmp"));
