@@ -1584,9 +1584,7 @@ main(void)
 		T(t_own_log_in_scanned_directory),
 	};
 
-	/* E2E_FILTER=t_log*: run only the tests whose names match. */
-	if (getenv("E2E_FILTER") != NULL)
-		cmocka_set_test_filter(getenv("E2E_FILTER"));
-	return cmocka_run_group_tests_name("mmpclean e2e unattended", tests,
-	    group_setup, group_teardown);
+	/* E2E_FILTER=t_link* or E2E_CASES="t_a t_b": the tests to run. */
+	return run_group("mmpclean e2e unattended", tests,
+	    sizeof tests / sizeof tests[0]);
 }
