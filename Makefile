@@ -79,8 +79,8 @@ RCFLAGS	:= --preprocessor-arg=-E --preprocessor-arg=-xc \
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps demo check unit e2e lint fuzz fuzz-check bench clean \
-	dist dist-check mutate deploy-check FORCE
+.PHONY: all deps demo check unit e2e e2e-x86 e2e-helpers lint fuzz \
+	fuzz-check bench clean dist dist-check mutate deploy-check FORCE
 
 all: $(B)/mmpclean.exe
 
@@ -220,8 +220,14 @@ deps:
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
-	    $(B)/squat.exe $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \
+# What the e2e binaries start besides mmpclean.exe (make mutate builds them
+# too: tests/mutants/run.py).
+E2E_HELPERS := $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
+	       $(B)/squat.exe $(B)/plant/RstrtMgr.dll
+
+e2e-helpers: $(E2E_HELPERS)
+
+e2e: $(B)/mmpclean.exe $(E2E_HELPERS) $(B)/e2e $(B)/e2e_admin \
 	    $(B)/e2e_unattended $(B)/e2e_hostile $(B)/e2e_holds $(B)/e2e_fleet
 	$(B)/e2e
 	$(B)/e2e_admin
@@ -233,8 +239,38 @@ e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
 lint:
 	mandoc -Tlint -Wwarning man/mmpclean.1
 
+# The 32-bit build through the e2e suite's core cases: the same test bodies,
+# MMPCLEAN_EXE the x86 exe, run by the Wine tests/x86/mkwine.sh makes (the
+# machine's where wine32:i386 runs, else its 32-bit loader under qemu-i386)
+# in a prefix of its own (a prefix made without 32-bit Wine starts 64-bit
+# programs only).  Reporting, deleting, locks held by another process,
+# read-only files, exit statuses, formats, and the registry's two views as
+# a 32-bit process sees them.
+X86WINE	  := $(CURDIR)/$(B)/x86wine
+X86_ENV	  = PATH="$(X86WINE)/bin:$$PATH" \
+	    WINEPREFIX="$(CURDIR)/$(B)/wineprefix-x86" \
+	    MMPCLEAN_EXE="$(CURDIR)/$(B)/x86/mmpclean.exe"
+X86_E2E	  := t_report_lists_locked_and_unlocked t_delete_keeps_locked_file \
+	t_delete_all_free_then_nothing_left t_exit_status_highest_wins \
+	t_registry_sz_64bit_view t_registry_32bit_view_when_64_absent \
+	t_registry_both_views_scanned t_registry_same_directory_scanned_once \
+	t_where_lists_sources \
+	t_registry_expand_sz t_registry_absent_uses_windows_dir \
+	t_registry_dword_exit3 t_dir_missing_exit3 t_unknown_option_exit4 \
+	t_version t_output_failure_exit2 t_stdout_crlf_when_redirected \
+	t_unicode_names_utf8 t_long_path_over_max_path \
+	t_readonly_kept_without_force t_readonly_deleted_with_force \
+	t_delete_goes_through_the_probing_handle t_lock_share_all_still_locks
+X86_UNATTENDED := t_csv_report_read_by_python t_json_report_read_by_python \
+	t_batch_file_branches_on_errorlevel t_log_appends_timestamped_lines
+
+e2e-x86: $(B)/x86/mmpclean.exe $(E2E_HELPERS) $(B)/e2e $(B)/e2e_unattended
+	sh tests/x86/mkwine.sh $(X86WINE)
+	$(X86_ENV) E2E_CASES="$(X86_E2E)" $(B)/e2e
+	$(X86_ENV) E2E_CASES="$(X86_UNATTENDED)" $(B)/e2e_unattended
+
 check: deps
-	$(MAKE) lint unit fuzz-check deploy-check e2e dist-check
+	$(MAKE) lint unit fuzz-check deploy-check e2e e2e-x86 dist-check
 
 # The deployment kit (deploy/), offline, with Debian's ansible collections.
 deploy-check:

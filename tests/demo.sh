@@ -56,6 +56,15 @@ mmpclean() {
 	echo "(exit status $st)"
 }
 
+# A prefix made before wine32:i386 was installed cannot start a program
+# ("could not load kernel32.dll, status c0000135"): made again.
+if [ -f "$WINEPREFIX/system.reg" ] &&
+    ! wine cmd /c echo ok 2>/dev/null | grep -q '^ok'; then
+	echo "The Wine prefix $WINEPREFIX cannot start a program; making it again"
+	wineserver -k || true
+	wineserver -w || true
+	rm -rf "$WINEPREFIX"
+fi
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
 	echo "Creating the Wine prefix $WINEPREFIX (takes a few seconds)"
 	wineboot -i

@@ -56,6 +56,17 @@ def env_setup():
     os.environ.setdefault("WINEDLLOVERRIDES", "mscoree,mshtml=")
     os.environ["LC_ALL"] = "C.UTF-8"
     pfx = os.environ["WINEPREFIX"]
+    # A prefix made before wine32:i386 was installed cannot start a
+    # program ("could not load kernel32.dll, status c0000135"): made again.
+    if os.path.exists(os.path.join(pfx, "system.reg")):
+        ok = subprocess.run(["wine", "cmd", "/c", "echo", "ok"],
+                            capture_output=True, text=True)
+        if not ok.stdout.startswith("ok"):
+            print("bench: the Wine prefix %s cannot start a program; making "
+                  "it again" % pfx, flush=True)
+            subprocess.run(["wineserver", "-k"], check=False)
+            subprocess.run(["wineserver", "-w"], check=False)
+            shutil.rmtree(pfx)
     if not os.path.exists(os.path.join(pfx, "system.reg")):
         print("bench: creating the Wine prefix %s" % pfx, flush=True)
         subprocess.run(["wineboot", "-i"], stdout=subprocess.DEVNULL,

@@ -166,6 +166,15 @@ t_registry_sz_64bit_view(void **state)
 	expect_line(r, "unlocked", W(f, "a.mmp"));
 	expect_summary(r, 1, ".mmp file");
 	expect_exists(U(f, "a.mmp"));
+
+	/* the 64-bit view, named so, also from a 32-bit (WoW64) process */
+	r = MM(f, "--where");
+	expect_exit(r, 0);
+	expect_where(r, f->wdir, "registry, 64-bit view");
+	if (count_all_lines(r->out) != 1) {
+		dump(r);
+		fail_msg("--where should print one line");
+	}
 }
 
 static void
@@ -1430,9 +1439,7 @@ main(void)
 		T(t_many_files_all_but_locked_deleted),
 	};
 
-	/* E2E_FILTER=t_link*: run only the tests whose names match. */
-	if (getenv("E2E_FILTER") != NULL)
-		cmocka_set_test_filter(getenv("E2E_FILTER"));
-	return cmocka_run_group_tests_name("mmpclean e2e", tests, group_setup,
-	    group_teardown);
+	/* E2E_FILTER=t_link* or E2E_CASES="t_a t_b": the tests to run. */
+	return run_group("mmpclean e2e", tests,
+	    sizeof tests / sizeof tests[0]);
 }

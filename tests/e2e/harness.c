@@ -1214,28 +1214,58 @@ make_prefix(void)
 	return 0;
 }
 
-/* Whether `wine cmd /c echo ok` says ok (asked twice: a start may fail). */
+/* Whether the exe under test is a 32-bit (i386) PE file. */
+static int
+exe_is_x86(void)
+{
+	unsigned char h[4096];
+	FILE *fp = fopen(g_exe, "rb");
+	size_t n = fp != NULL ? fread(h, 1, sizeof h, fp) : 0;
+	uint32_t pe;
+
+	if (fp != NULL)
+		fclose(fp);
+	if (n < 0x40 || h[0] != 'M' || h[1] != 'Z')
+		return 0;
+	pe = h[0x3c] | h[0x3d] << 8 | (uint32_t)h[0x3e] << 16 |
+	    (uint32_t)h[0x3f] << 24;
+	return pe + 6 <= n && memcmp(h + pe, "PE\0\0", 4) == 0 &&
+	    h[pe + 4] == 0x4c && h[pe + 5] == 0x01;
+}
+
+/*
+ * Whether `wine cmd /c echo ok` says ok (asked twice: a start may fail);
+ * for a 32-bit exe, the 32-bit cmd.exe too, since a prefix made without
+ * 32-bit Wine starts 64-bit programs only.
+ */
 static int
 prefix_works(void)
 {
 	static const char *const echo[] = { "wine", "cmd", "/c", "echo", "ok",
 	    NULL };
+	static const char *const echo32[] = { "wine",
+	    "C:\\windows\\syswow64\\cmd.exe", "/c", "echo", "ok", NULL };
 	struct run r = { .out = NULL };
+	int x86 = exe_is_x86();
 
-	for (int i = 0; i < 2; i++) {
-		int ok = run_cmd(&r, echo, NULL, NULL, BOOT_MS) == 0 &&
-		    r.status == 0 && strcmp(r.out, "ok\n") == 0;
+	for (int k = 0; k < 1 + x86; k++)
+		for (int i = 0; i < 2; i++) {
+			int ok = run_cmd(&r, k ? echo32 : echo, NULL, NULL,
+			    BOOT_MS) == 0 && r.status == 0 &&
+			    strcmp(r.out, "ok\n") == 0;
 
-		if (ok) {
-			run_free(&r);
-			return 1;
+			if (ok)
+				break;
+			fprintf(stderr, "e2e: %s: exit %d after %llu ms\n"
+			    "%.2000s%.2000s", r.cmd, r.status,
+			    (unsigned long long)r.ms, r.out, r.err);
+			if (i == 1) {
+				run_free(&r);
+				return 0;
+			}
 		}
-		fprintf(stderr, "e2e: wine cmd /c echo ok: exit %d after %llu "
-		    "ms\n%.2000s%.2000s", r.status, (unsigned long long)r.ms,
-		    r.out, r.err);
-	}
 	run_free(&r);
-	return 0;
+	return 1;
 }
 
 int
@@ -1297,12 +1327,12 @@ group_setup(void **state)
 		return -1;
 	/*
 	 * A prefix Wine cannot start programs in (one made before wine32
-	 * was installed: "could not load kernel32.dll, status c0000135") is
-	 * made again, once.
+	 * was installed: "could not load kernel32.dll, status c0000135"; for
+	 * a 32-bit exe, one made without 32-bit Wine) is made again, once.
 	 */
 	if (!prefix_works()) {
 		fprintf(stderr, "e2e: the Wine prefix %s cannot start a program "
-		    "(wine cmd /c echo ok failed twice); making it again\n",
+		    "(its cmd /c echo ok failed twice); making it again\n",
 		    g_prefix);
 		wine_tool(kill_server, RUN_MS);
 		wine_tool(wait_server, RUN_MS);
@@ -1342,4 +1372,54 @@ group_teardown(void **state)
 	/* Gone before the next suite asks for a persistent server. */
 	wine_tool(wait_server, RUN_MS);
 	return 0;
+}
+
+/*
+ * Runs the group.  E2E_FILTER (one glob, cmocka's) or E2E_CASES (test
+ * names, space-separated: make e2e-x86's core cases) choose the tests; a
+ * name in E2E_CASES that no test has is an error, so that a renamed test
+ * cannot drop out of the list unseen.
+ */
+int
+run_group(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	const char *cases = getenv("E2E_CASES");
+	struct CMUnitTest *sel;
+	char *words, *w, *save = NULL;
+	unsigned char *on;
+	size_t k = 0;
+	int rc;
+
+	if (getenv("E2E_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("E2E_FILTER"));
+	if (cases == NULL || cases[0] == '\0')
+		return _cmocka_run_group_tests(name, tests, n, group_setup,
+		    group_teardown);
+	sel = calloc(n, sizeof *sel);
+	on = calloc(n, 1);
+	words = strdup(cases);
+	if (sel == NULL || on == NULL || words == NULL)
+		abort();
+	for (w = strtok_r(words, " \t\n", &save); w != NULL;
+	    w = strtok_r(NULL, " \t\n", &save)) {
+		size_t i = 0;
+
+		while (i < n && strcmp(tests[i].name, w) != 0)
+			i++;
+		if (i == n) {
+			fprintf(stderr, "e2e: E2E_CASES names %s, which %s does "
+			    "not have\n", w, name);
+			return 1;
+		}
+		on[i] = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (on[i])
+			sel[k++] = tests[i];
+	rc = _cmocka_run_group_tests(name, sel, k, group_setup,
+	    group_teardown);
+	free(words);
+	free(on);
+	free(sel);
+	return rc;
 }

@@ -307,6 +307,8 @@ int teardown(void **state);
 int wine_tool(const char *const argv[], int ms);
 int group_setup(void **state);
 int group_teardown(void **state);
+int run_group(const char *name, const struct CMUnitTest *tests,
+    size_t n);
 
 #define T(f) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, \
 	(void *)#f)
