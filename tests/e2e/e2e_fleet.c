@@ -1114,6 +1114,8 @@ t_ctrl_c_reaches_the_children(void **state)
 	expect_exit(r, 2);
 	add(&want, "locked    %s\n", R(f, "web01", "a.mmp"));
 	add_summary(&want, "web01", 1, 1, "deleted", 0, 1, 0, 0);
+	add(&want, "error     \\\\web02  (not scanned: interrupted)\n"
+	    "error     \\\\web03  (not scanned: interrupted)\n");
 	add(&want, "3 computers: 0 clean, 0 locked, 1 failed, 0 unreachable, "
 	    "2 not scanned (interrupted)\n");
 	expect_report(r, want.s);
