@@ -278,6 +278,7 @@ struct host {
 	struct plat_child *c;
 	uint64_t deadline;	/* plat_ms() */
 	int state;		/* 0 waiting, 1 running, 2 ended */
+	int not_scanned;	/* never started: Ctrl+C came first */
 	int status;
 	char *failure;		/* why there is no report of its own */
 };
@@ -353,7 +354,7 @@ host_report(const struct opts *o, struct host *x, struct fleet_counts *fc,
 		(void)plat_child_result(x->c, &out, &outlen, &err, &errlen);
 	status = rep_fleet_host(o, x->name, out, outlen, err, errlen, status,
 	    x->failure);
-	if (x->failure != NULL && strncmp(x->failure, "not scanned", 11) == 0)
+	if (x->not_scanned)
 		fc->not_scanned++;
 	else if (status == EXIT_CLEAN)
 		fc->clean++;
@@ -403,9 +404,11 @@ fleet_run(const struct opts *o, const struct hostlist *h,
 
 		if (plat_interrupted() && !stopped) {
 			stopped = 1;	/* no computer is started after Ctrl+C */
-			for (size_t i = next; i < h->n; i++)
+			for (size_t i = next; i < h->n; i++) {
 				host_failed(&x[i], EXIT_FAILED,
 				    "not scanned: interrupted");
+				x[i].not_scanned = 1;
+			}
 			next = h->n;
 		}
 		while (nrun < o->parallel && next < h->n) {
