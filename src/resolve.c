@@ -192,7 +192,7 @@ remote_var(const char *name, char **value, int depth)
 		const char *name, *key, *value;
 	} own[] = {
 		{ "SystemRoot", cur_key, "SystemRoot" },
-		{ "windir", cur_key, "SystemRoot" },
+		{ "WinDir", cur_key, "SystemRoot" },
 		{ "ProgramFiles", "Software\\Microsoft\\Windows\\CurrentVersion",
 		    "ProgramFilesDir" },
 		{ "ProgramFiles(x86)",
