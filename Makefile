@@ -36,7 +36,7 @@ export WINEPREFIX := $(CURDIR)/$(B)/wineprefix
 export WINEDEBUG ?= -all
 export WINEDLLOVERRIDES ?= mscoree,mshtml=
 
-CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/out.c \
+CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/pipe.c src/out.c \
 	    src/text.c src/admin.c
 CORE_HDR := src/mmpclean.h src/plat.h
 # The Windows backend, one file per concern (src/win32/w32.h is theirs).

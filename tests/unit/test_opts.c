@@ -280,6 +280,7 @@ test_single_valued_option_twice(void **state)
 			{ "SECONDS", "1", "2" }, { "AGE", "1d", "2d" },
 			{ "FMT", "csv", "json" }, { "FILE", "C:\\1", "C:\\2" },
 			{ "DIR", "D:\\1", "D:\\2" }, { "ACCOUNT", "A", "B" },
+			{ "N", "1", "2" },
 		};
 		char a[40], b[40], want[64];
 		size_t k = 0;
