@@ -160,6 +160,15 @@ $(B)/unit/%: tests/unit/%.c $(FAKE_SRC) tests/unit/fake.h src/win32/rules.h $(CO
 	@mkdir -p $(B)/unit
 	$(HOSTCC) $(HOSTCFLAGS) -Itests/unit -o $@ $< $(FAKE_SRC) $(CORE_SRC) $(HOSTLIBS)
 
+# The pipeline's test again, under ThreadSanitizer (which cannot share a
+# binary with AddressSanitizer): any data race it sees fails the run.
+TSANCFLAGS := $(filter-out -fsanitize=address%,$(HOSTCFLAGS)) -fsanitize=thread
+$(B)/unit-tsan/test_pipe: tests/unit/test_pipe.c $(FAKE_SRC) tests/unit/fake.h \
+			  src/win32/rules.h $(CORE_SRC) $(CORE_HDR) | $(B)
+	@mkdir -p $(B)/unit-tsan
+	$(HOSTCC) $(TSANCFLAGS) -Itests/unit -o $@ $< $(FAKE_SRC) $(CORE_SRC) \
+	    $(HOSTLIBS)
+
 # The backend's decisions that need no Windows header, natively and alone.
 $(B)/unit/test_rules: tests/unit/test_rules.c src/win32/rules.c \
 		      src/win32/rules.h src/plat.h | $(B)
@@ -212,8 +221,9 @@ fuzz: $(FUZZ_BINS)
 deps:
 	@sh .ci/deps
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(B)/unit-tsan/test_pipe
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(B)/unit-tsan/test_pipe
 
 e2e: $(B)/mmpclean.exe $(B)/holdlock.exe $(B)/winprobe.exe $(B)/detach.exe \
 	    $(B)/squat.exe $(B)/plant/RstrtMgr.dll $(B)/e2e $(B)/e2e_admin \

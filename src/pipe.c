@@ -167,9 +167,9 @@ pipe_push(struct pipe *p, int job)
 
 /*
  * The oldest item, once it is ready; NULL when the window is empty, or
- * when wait is 0 and it is not ready yet.  With no worker started (or none
- * could be), the main thread does a queued item itself, Ctrl+C or not, as
- * a serial run does the file it listed.  Else, after Ctrl+C or pipe_stop,
+ * when wait is 0 and it is not ready yet.  Asked to wait with no worker
+ * started (or none could be), the main thread does a queued item itself,
+ * Ctrl+C or not, as a serial run does the file it listed.  Else, after Ctrl+C or pipe_stop,
  * an item no worker took comes back with `untried` set: it and everything
  * after it were never tried.
  */
@@ -188,7 +188,7 @@ pipe_head(struct pipe *p, int wait)
 	it = &p->win[i];
 	while (p->state[i] != S_READY) {
 		/* the one file listed before any worker: as a serial run */
-		if (p->state[i] == S_QUEUED && p->started == 0) {
+		if (p->state[i] == S_QUEUED && p->started == 0 && wait) {
 			take(p);
 			plat_unlock(p->lock);
 			it->st = plat_file(p->d, it->e.name, it->act,
