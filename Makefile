@@ -308,7 +308,17 @@ $(B)/bench/%.exe: tests/bench/%.c
 	@mkdir -p $(B)/bench
 	$(WINCC) $(WINCFLAGS) -o $@ $< $(WINLDFLAGS) $(WINLIBS)
 
-bench: $(B)/mmpclean.exe $(B)/holdlock.exe $(BENCH_EXES)
+# The simulated-latency run: the core and the fake, natively, no sanitizer.
+BENCH_LAT ?= 2000 200 5
+$(B)/bench/latency: tests/bench/latency.c $(FAKE_SRC) tests/unit/fake.h \
+		    $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)/bench
+	$(HOSTCC) -std=c11 -O2 $(WARN) -Wno-format-truncation -Werror -D_GNU_SOURCE \
+	    -DMMPCLEAN_VERSION='"$(VERSION)"' -Isrc -Itests/unit -o $@ $< \
+	    $(FAKE_SRC) $(CORE_SRC) -pthread
+
+bench: $(B)/mmpclean.exe $(B)/holdlock.exe $(BENCH_EXES) $(B)/bench/latency
+	$(B)/bench/latency $(BENCH_LAT) | tee $(B)/bench-latency.txt
 	python3 tests/bench/bench.py --n "$(BENCH_N)" \
 	    $(if $(BENCH_REPS),--reps $(BENCH_REPS)) \
 	    $(foreach a,$(BENCH_ALSO),--also $(a)) --out $(B)/bench.txt

@@ -173,7 +173,7 @@ parse_threads(const char *s, unsigned *n, const char **why)
 	for (; *s >= '0' && *s <= '9'; s++)
 		if ((v = v * 10 + (unsigned)(*s - '0')) > THREADS_MAX)
 			return *why = "is too many (at most 64)", -1;
-	if (*s != '\0')
+	if (s[0] != '\0')
 		return *why = "must be a whole number", -1;
 	if (v == 0)
 		return *why = "must be at least 1", -1;

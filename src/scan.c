@@ -563,8 +563,6 @@ finish_piped(struct scan *s, struct pipe *p)
 {
 	struct pipe_item *it;
 
-	if (plat_interrupted())
-		pipe_stop(p);
 	if (!drain(s, p, 2)) {
 		pipe_stop(p);
 		while ((it = pipe_head(p, 1)) != NULL) {

@@ -107,6 +107,7 @@ static struct {
 	int threads_started, thread_fail, inflight, inflight_max, stall,
 	    stall_timeouts, calls, ctrl_c_at_call, calls_after_ctrl_c;
 	unsigned latency_us;
+	int interrupt_at_end;
 } w;
 static pthread_mutex_t fl = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fl_cond = PTHREAD_COND_INITIALIZER;
@@ -425,6 +426,7 @@ void fake_stall(int k) { w.stall = k; }
 void fake_latency_us(unsigned us) { w.latency_us = us; }
 void fake_thread_fail(int fail) { w.thread_fail = fail; }
 void fake_interrupt_at_call(int n) { w.ctrl_c_at_call = n; }
+void fake_interrupt_at_end(void) { w.interrupt_at_end = 1; }
 int fake_threads_started(void) { return w.threads_started; }
 int fake_inflight_max(void) { return w.inflight_max; }
 int fake_stall_timeouts(void) { return w.stall_timeouts; }
@@ -696,9 +698,12 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 	struct ffile *f;
 
 	for (;;) {
-		if (dp->pos >= dp->d->n)
+		if (dp->pos >= dp->d->n) {
+			if (w.interrupt_at_end)
+				press_ctrl_c();
 			return dp->d->list_fail != PST_OK ?
 			    dp->d->list_fail : PST_END;
+		}
 		if (w.interrupt_after > 0 &&
 		    ++w.entries_listed >= w.interrupt_after)
 			press_ctrl_c();

@@ -99,6 +99,7 @@ void fake_stall(int k);
 void fake_latency_us(unsigned us);
 void fake_thread_fail(int fail);
 void fake_interrupt_at_call(int n);	/* Ctrl+C as the nth plat_file begins */
+void fake_interrupt_at_end(void);	/* Ctrl+C as the listing ends */
 int fake_threads_started(void);
 int fake_inflight_max(void);		/* most plat_file calls at once */
 int fake_stall_timeouts(void);

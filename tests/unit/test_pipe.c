@@ -308,6 +308,55 @@ test_ctrl_c_with_workers_busy(void **state)
 	assert_contains(fake_out(), "8 .mmp files in 1 directory: 8 deleted");
 }
 
+/*
+ * Ctrl+C once the listing is done, while workers (slow: 2 ms a file) still
+ * have files queued: those in hand are finished and reported, the queued
+ * ones are left untried and unreported, and the run ends.
+ */
+static void
+test_ctrl_c_after_listing(void **state)
+{
+	char name[32];
+	int tried = 0, reported = 0;
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "f%03d.mmp", i);
+		fake_file(D, name, 0);
+	}
+	fake_latency_us(2000);
+	fake_interrupt_at_end();
+	assert_int_equal(fake_run("--threads", "2", "-d", NULL), EXIT_FAILED);
+	for (int i = 0; i < 40; i++) {
+		char line[48];
+
+		snprintf(name, sizeof(name), "f%03d.mmp", i);
+		snprintf(line, sizeof(line), "C:\\mmp\\%s\n", name);
+		tried += fake_opens(D, name);
+		reported += count_in(fake_out(), line);
+		assert_int_equal(fake_exists(D, name), fake_opens(D, name) == 0);
+	}
+	assert_int_equal(reported, tried);
+	assert_true(tried < 40);
+	assert_contains(fake_err(), "interrupted");
+}
+
+/* Ctrl+C in the serial scan: the file in hand, then no other. */
+static void
+test_ctrl_c_serial(void **state)
+{
+	(void)state;
+	fake_file(D, "a.mmp", 0);
+	fake_file(D, "b.mmp", 0);
+	fake_file(D, "c.mmp", 0);
+	fake_interrupt_after(1);
+	assert_int_equal(fake_run("--threads", "1", "-d", NULL), EXIT_FAILED);
+	assert_false(fake_exists(D, "a.mmp"));
+	assert_true(fake_exists(D, "b.mmp"));
+	assert_int_equal(fake_opens(D, "b.mmp"), 0);
+	assert_contains(fake_out(), "1 .mmp file in 1 directory: 1 deleted");
+}
+
 static void
 test_threads_option(void **state)
 {
@@ -354,6 +403,10 @@ main(void)
 		    setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_ctrl_c_with_workers_busy,
 		    setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_ctrl_c_after_listing,
+		    setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_ctrl_c_serial, setup,
+		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_threads_option, setup,
 		    fake_teardown),
 	};
