@@ -171,7 +171,6 @@ struct pipe_item *pipe_head(struct pipe *p, int wait);
 void pipe_pop(struct pipe *p);
 void pipe_stop(struct pipe *p);
 void pipe_free(struct pipe *p);
-unsigned pipe_started(const struct pipe *p);
 
 struct run;
 /*

@@ -248,9 +248,3 @@ pipe_free(struct pipe *p)
 	free(p->win);
 	free(p);
 }
-
-unsigned
-pipe_started(const struct pipe *p)
-{
-	return p->started;
-}
