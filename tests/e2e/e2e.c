@@ -1011,8 +1011,10 @@ trace_field(const char *line, const char *eol, const char *key)
  * path-based DeleteFileW.  Each file must be opened once, by its bare
  * name relative to the directory's handle, without FILE_DELETE_ON_CLOSE,
  * and marked for deletion (FileDispositionInformation, 13, or its Ex
- * form, 64) through a handle that is not the directory's before anything
- * else is opened; nothing is deleted, renamed or moved by path.
+ * form, 64) through a handle that is not the directory's before that
+ * thread opens anything else (each worker of --threads has a file in hand
+ * of its own; Wine's trace names the thread); nothing is deleted, renamed
+ * or moved by path.
  */
 static void
 t_delete_goes_through_the_probing_handle(void **state)
@@ -1020,8 +1022,12 @@ t_delete_goes_through_the_probing_handle(void **state)
 	static const char *const names[] = { "a.mmp", "b.mmp", "r.mmp" };
 	enum { N = sizeof names / sizeof names[0] };
 	struct fx *f = *state;
-	int opened[N] = { 0 }, disposed[N] = { 0 }, cur = -1, nopen = 0;
-	char root[64] = "", curh[64] = "";
+	int opened[N] = { 0 }, disposed[N] = { 0 }, nopen = 0, nth = 0;
+	struct {		/* each thread's file in hand (--threads) */
+		char id[8];
+		int cur;
+		char root[64], curh[64];
+	} th[64], *me;
 	struct run *r;
 
 	for (size_t i = 0; i < N; i++)
@@ -1038,6 +1044,23 @@ t_delete_goes_through_the_probing_handle(void **state)
 			eol = l + strlen(l);
 		t = strstr(l, ":trace:file:");
 		if (t != NULL && t < eol) {
+			int k;
+
+			/* Wine's thread ID starts the line: "07d8:trace:" */
+			for (k = 0; k < nth && (t - l != (long)strlen(th[k].id) ||
+			    strncmp(th[k].id, l, (size_t)(t - l)) != 0); k++)
+				;
+			if (k == nth) {
+				if (nth == 64 || t - l >= 8)
+					fail_msg("unreadable trace: %.*s",
+					    (int)(eol - l), l);
+				fmt(th[k].id, sizeof th[k].id, "%.*s",
+				    (int)(t - l), l);
+				th[k].cur = -1;
+				th[k].root[0] = th[k].curh[0] = '\0';
+				nth++;
+			}
+			me = &th[k];
 			t += strlen(":trace:file:");
 			if (strncmp(t, "DeleteFile", 10) == 0 ||
 			    strncmp(t, "NtDeleteFile", 12) == 0 ||
@@ -1056,7 +1079,7 @@ t_delete_goes_through_the_probing_handle(void **state)
 					fail_msg("opened to delete on close: "
 					    "%.*s", (int)(eol - l), l);
 				}
-				cur = -1;
+				me->cur = -1;
 				for (size_t i = 0; i < N; i++) {
 					char bare[32], tail[32];
 
@@ -1065,9 +1088,10 @@ t_delete_goes_through_the_probing_handle(void **state)
 					fmt(tail, sizeof tail, "\\\\%s\"",
 					    names[i]);
 					if (strcmp(name, bare) == 0) {
-						cur = (int)i;
+						me->cur = (int)i;
 						opened[i]++;
-						fmt(root, sizeof root, "%s",
+						fmt(me->root, sizeof me->root,
+						    "%s",
 						    trace_field(t, eol, "root="));
 					} else if (strstr(name, tail) != NULL) {
 						dump(r);
@@ -1075,14 +1099,14 @@ t_delete_goes_through_the_probing_handle(void **state)
 						    names[i], name);
 					}
 				}
-				if (cur >= 0 && (strcmp(root, "(nil)") == 0 ||
-				    root[0] == '\0')) {
+				if (me->cur >= 0 && (strcmp(me->root, "(nil)") ==
+				    0 || me->root[0] == '\0')) {
 					dump(r);
 					fail_msg("%s opened without the "
-					    "directory's handle", names[cur]);
+					    "directory's handle", names[me->cur]);
 				}
 				nopen++;
-				curh[0] = '\0';
+				me->curh[0] = '\0';
 			} else if (strncmp(t, "NtSetInformationFile (", 22) == 0) {
 				const char *a = t + 22, *c;
 				unsigned long cls;
@@ -1102,17 +1126,17 @@ t_delete_goes_through_the_probing_handle(void **state)
 					fail_msg("renamed: %.*s", (int)(eol - l),
 					    l);
 				}
-				if ((cls == 13 || cls == 64) && (cur < 0 ||
-				    strcmp(h, root) == 0 || (curh[0] != '\0' &&
-				    strcmp(h, curh) != 0))) {
+				if ((cls == 13 || cls == 64) && (me->cur < 0 ||
+				    strcmp(h, me->root) == 0 || (me->curh[0] != '\0' &&
+				    strcmp(h, me->curh) != 0))) {
 					dump(r);
 					fail_msg("a disposition through handle "
 					    "%s, not the handle that probed "
 					    "the file just opened", h);
 				}
 				if (cls == 13 || cls == 64) {
-					fmt(curh, sizeof curh, "%s", h);
-					disposed[cur] = 1;
+					fmt(me->curh, sizeof me->curh, "%s", h);
+					disposed[me->cur] = 1;
 				}
 			}
 		}
