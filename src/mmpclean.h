@@ -38,6 +38,7 @@ enum cmd {
 enum optid {
 	OPT_DELETE = 1, OPT_FORCE, OPT_DIR, OPT_ALL, OPT_WHERE, OPT_OLDER,
 	OPT_FORMAT, OPT_LOG, OPT_EVENTLOG, OPT_HOLDERS, OPT_WAIT, OPT_REBOOT,
+	OPT_THREADS,
 	OPT_COMPUTER, OPT_COMPUTERS, OPT_PARALLEL, OPT_HOST_TIMEOUT,
 	OPT_ONE_COMPUTER,
 	OPT_CONFIGURE, OPT_GRANT, OPT_UNCONFIGURE, OPT_INSTALL_EVENTLOG,
@@ -58,6 +59,7 @@ struct opts {
 	int delete, force, all, where, quiet, verbose, help, version;
 	int holders, reboot, eventlog;
 	unsigned wait;		/* --wait seconds, 0 when not given */
+	unsigned threads;	/* --threads, 0 when not given */
 	enum cmd cmd;		/* what to do other than scan */
 	const char *configure;	/* --configure DIR as given */
 	char *config_dir;	/* the same, normalised */
@@ -187,6 +189,33 @@ int scan_dir(struct run *r, const struct cand *c);
 unsigned long counts_files(const struct counts *c);
 /* A name mmpclean may act on: the long name ends in ".mmp". */
 int name_is_mmp(const char *name);
+
+/*
+ * pipe.c: plat_file on several files at once (--threads), the results
+ * taken back in listing order.  The window holds PIPE_DEPTH items per
+ * worker.
+ */
+#define PIPE_DEPTH 4
+#define THREADS_MAX 64
+#define THREADS_DEFAULT 4	/* see README, "Performance" */
+struct pipe;
+struct pipe_item {
+	struct plat_entry e;	/* e.name: the caller's, malloc'd */
+	int kind;		/* the caller's */
+	enum plat_act act;	/* a job: plat_file(e.name, act, flags) */
+	unsigned flags;
+	int untried;		/* stopped before a worker took it */
+	enum pst st;		/* the job's outcome */
+	struct plat_err err;
+};
+struct pipe *pipe_new(struct plat_dir *d, unsigned threads);
+int pipe_full(const struct pipe *p);
+struct pipe_item *pipe_slot(struct pipe *p);
+void pipe_push(struct pipe *p, int job);
+struct pipe_item *pipe_head(struct pipe *p, int wait);
+void pipe_pop(struct pipe *p);
+void pipe_stop(struct pipe *p);
+void pipe_free(struct pipe *p);
 
 struct run;
 /*

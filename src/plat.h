@@ -36,8 +36,26 @@ enum pst {
 	PST_IO		/* anything else: plat_lasterror() says what */
 };
 
-/* Text for the most recent PST_IO (or other failure) with the OS's own code. */
+/*
+ * Text for the most recent PST_IO (or other failure) with the OS's own code,
+ * of a call made on the program's main thread.
+ */
 const char *plat_lasterror(void);
+
+/*
+ * What a failure said, carried with its outcome by the calls that run on
+ * worker threads (plat_file), where a global cannot hold it.  The raw form
+ * (a code, or a fixed text) travels; plat_errtext turns it into words only
+ * when the report needs them, so a locked file among thousands costs
+ * nothing.
+ */
+struct plat_err {
+	int src;		/* the backend's: where code came from */
+	unsigned long code;
+	const char *text;	/* a fixed text, or NULL */
+};
+/* e's words; the buffer is reused by the next call (main thread only). */
+const char *plat_errtext(const struct plat_err *e);
 
 /* ---- Registry: src/win32/reg.c ---- */
 
@@ -121,12 +139,38 @@ int plat_dir_others(struct plat_dir *d);
  * the same handle.  ACT_PROBE clears the mark again before the handle is
  * closed, so that it answers "would ACT_DELETE succeed?" and deletes
  * nothing: PST_OK means free.  With ACT_DELETE, PST_OK means the name is
- * gone; PST_PENDING that another handle keeps it for now.
+ * gone; PST_PENDING that another handle keeps it for now.  *err says
+ * what a failure was.  Safe on several threads at once for different
+ * entries of one d, while the main thread lists d (plat_dir_next).
  */
 enum plat_act { ACT_PROBE, ACT_DELETE };
 enum { PLAT_F_FORCE = 1 << 0 };	/* clear read-only on the same handle */
 enum pst plat_file(struct plat_dir *d, const char *name, enum plat_act act,
-    unsigned flags);
+    unsigned flags, struct plat_err *err);
+
+/* ---- Worker threads: src/win32/thread.c ---- */
+
+/*
+ * What the scan's pipeline (pipe.c) needs to run plat_file on several
+ * files at once: threads that each run one function to its end, and a
+ * lock with two conditions to wait on.  Workers call nothing of this seam
+ * but plat_file, plat_interrupted and these.
+ */
+struct plat_thread;
+enum pst plat_thread_start(void (*fn)(void *), void *arg,
+    struct plat_thread **t);
+void plat_thread_join(struct plat_thread *t);	/* and frees it */
+
+struct plat_lock;
+enum plat_cond { COND_WORK, COND_DONE };
+enum pst plat_lock_new(struct plat_lock **l);
+void plat_lock_free(struct plat_lock *l);
+void plat_lock(struct plat_lock *l);
+void plat_unlock(struct plat_lock *l);
+/* With l held: lets go of it, sleeps until woken, takes it again. */
+void plat_wait(struct plat_lock *l, enum plat_cond c);
+/* Wakes one waiter on c, or every one. */
+void plat_wake(struct plat_lock *l, enum plat_cond c, int all);
 
 /* ---- Locked files: src/win32/locks.c ---- */
 
@@ -234,7 +278,10 @@ const char *plat_notice(void);
 
 /* ---- The process: src/win32/main.c ---- */
 
-/* True once Ctrl+C or Ctrl+Break was pressed (the handler only notes it). */
+/*
+ * True once Ctrl+C or Ctrl+Break was pressed (the handler only notes it);
+ * any thread may ask.
+ */
 int plat_interrupted(void);
 
 /* Clock: wall time for ages, milliseconds for timings. */

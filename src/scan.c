@@ -2,7 +2,9 @@
  * One directory: list it once, act on each exact *.mmp entry through a
  * handle opened relative to it, and say what happened to every file.
  * Memory stays flat however many files there are; only locked files are
- * remembered, for one more look once the listing is done.
+ * remembered, for one more look once the listing is done.  With --threads
+ * above 1, workers probe and delete (pipe.c) while this thread lists and
+ * reports, in listing order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,7 @@ counts_files(const struct counts *c)
 }
 
 static const char *
-why(enum pst st)
+why(enum pst st, const struct plat_err *err)
 {
 	switch (st) {
 	case PST_DENIED:
@@ -84,7 +86,7 @@ why(enum pst st)
 	case PST_NOTDIR:
 		return "not a directory";
 	case PST_IO:
-		return plat_lasterror();
+		return err != NULL ? plat_errtext(err) : plat_lasterror();
 	default:
 		return "unexpected outcome";
 	}
@@ -188,7 +190,8 @@ held(struct scan *s, const struct plat_entry *e, enum pst why,
 
 /* Records what happened to one file.  `last` is false on a first look. */
 static void
-outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
+outcome(struct scan *s, const struct plat_entry *e, enum pst st,
+    const struct plat_err *err, int last)
 {
 	switch (st) {
 	case PST_OK:
@@ -227,26 +230,50 @@ outcome(struct scan *s, const struct plat_entry *e, enum pst st, int last)
 		break;
 	default:
 		s->n.errors++;
-		rep_file(s->c, "error", e, why(st), 1);
+		rep_file(s->c, "error", e, why(st, err), 1);
 		break;
 	}
 }
 
-/* Probes, or deletes, one exact *.mmp entry of the directory. */
+/*
+ * How to try a file listed with attrs: PST_LINK, never opened; else the
+ * plat_file call, and PST_READONLY when it only finds out whether the
+ * read-only file is locked too, deleting nothing.
+ */
 static enum pst
-try(struct scan *s, const char *name, unsigned attrs)
+plan(const struct scan *s, unsigned attrs, enum plat_act *act,
+    unsigned *flags)
 {
-	enum pst st;
-
 	if (attrs & PLAT_A_LINK)
 		return PST_LINK;
-	/* read-only: find out whether it is locked too, delete nothing */
 	if ((attrs & PLAT_A_READONLY) && !s->o->force) {
-		st = plat_file(s->d, name, ACT_PROBE, 0);
-		return st == PST_OK ? PST_READONLY : st;
+		*act = ACT_PROBE;
+		*flags = 0;
+		return PST_READONLY;
 	}
-	return plat_file(s->d, name, s->o->delete ? ACT_DELETE : ACT_PROBE,
-	    s->o->force ? PLAT_F_FORCE : 0);
+	*act = s->o->delete ? ACT_DELETE : ACT_PROBE;
+	*flags = s->o->force ? PLAT_F_FORCE : 0;
+	return PST_OK;
+}
+
+/* What trying a file as planned gave. */
+static enum pst
+tried(enum pst planned, enum pst st)
+{
+	return planned == PST_READONLY && st == PST_OK ? PST_READONLY : st;
+}
+
+/* Probes, or deletes, one exact *.mmp entry of the directory. */
+static enum pst
+try(struct scan *s, const char *name, unsigned attrs, struct plat_err *err)
+{
+	enum plat_act act;
+	unsigned flags;
+	enum pst p = plan(s, attrs, &act, &flags);
+
+	if (p == PST_LINK)
+		return p;
+	return tried(p, plat_file(s->d, name, act, flags, err));
 }
 
 /*
@@ -262,14 +289,15 @@ relook(struct scan *s)
 	for (i = 0; i < s->nlocked; i++) {
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };
+		struct plat_err err = { 0 };
 
-		st = try(s, l->name, l->attrs);
+		st = try(s, l->name, l->attrs, &err);
 		if (st == PST_LOCKED || st == PST_MAPPED || st == PST_PENDING) {
 			l->why = st;
 			s->locked[kept++] = *l;
 			continue;
 		}
-		outcome(s, &e, st, 1);
+		outcome(s, &e, st, &err, 1);
 		free(l->name);
 	}
 	s->nlocked = kept;
@@ -404,7 +432,7 @@ settle(struct scan *s)
 			held(s, &e, l->why, who);
 		} else {
 			s->n.errors++;
-			rep_file(s->c, "error", &e, why(st), 1);
+			rep_file(s->c, "error", &e, why(st, NULL), 1);
 		}
 		free(l->holders);
 		free(l->name);
@@ -412,24 +440,137 @@ settle(struct scan *s)
 	s->nlocked = 0;
 }
 
-static void
-one(struct scan *s, const struct plat_entry *e)
+/* What a listed entry is, decided as it is listed. */
+enum kind {
+	K_NONE,		/* not an exact *.mmp name: an 8.3 name matched */
+	K_DIR,
+	K_YOUNG,	/* --older-than */
+	K_FILE		/* to be tried */
+};
+
+static enum kind
+classify(const struct scan *s, const struct plat_entry *e)
 {
 	if (!name_is_mmp(e->name))
-		return;		/* an 8.3 name matched the pattern */
-	if (e->attrs & PLAT_A_DIR) {
+		return K_NONE;
+	if (e->attrs & PLAT_A_DIR)
+		return K_DIR;
+	/* never the last-access time: NTFS stopped keeping it up to date */
+	if (s->o->older_than >= 0 && s->r->now - e->mtime <= s->o->older_than)
+		return K_YOUNG;
+	return K_FILE;
+}
+
+/* Reports an entry; a K_FILE's trying gave st. */
+static void
+conclude(struct scan *s, const struct plat_entry *e, enum kind k,
+    enum pst st, const struct plat_err *err)
+{
+	if (k == K_DIR) {
 		note(s, e->name, "is a directory; ignored");
 		return;
 	}
 	s->seen++;
-	/* never the last-access time: NTFS stopped keeping it up to date */
-	if (s->o->older_than >= 0 && s->r->now - e->mtime <= s->o->older_than) {
+	if (k == K_YOUNG) {
 		s->n.young++;
 		rep_file(s->c, "young", e, NULL, 0);
 		return;
 	}
-	outcome(s, e, try(s, e->name, e->attrs), 0);
+	outcome(s, e, st, err, 0);
 	rep_progress(&s->n, s->seen);
+}
+
+/* One entry, here and now: the serial scan (--threads 1). */
+static void
+one(struct scan *s, const struct plat_entry *e)
+{
+	struct plat_err err = { 0 };
+	enum kind k = classify(s, e);
+
+	if (k == K_FILE)
+		conclude(s, e, k, try(s, e->name, e->attrs, &err), &err);
+	else if (k != K_NONE)
+		conclude(s, e, k, PST_OK, NULL);
+}
+
+/*
+ * The pipeline's items back, in listing order: those ready at the head,
+ * or (how > 0) the head however long it takes, or (how > 1) every one.
+ * False once an item turns out never tried (Ctrl+C): neither it nor any
+ * after it is reported, as if the listing had stopped there.
+ */
+static int
+drain(struct scan *s, struct pipe *p, int how)
+{
+	struct pipe_item *it;
+
+	while ((it = pipe_head(p, how > 0)) != NULL) {
+		if (it->untried)
+			return 0;
+		conclude(s, &it->e, (enum kind)(it->kind & 0xff),
+		    (it->kind & 0x100) ? tried(PST_READONLY, it->st) : it->st,
+		    &it->err);
+		free((char *)it->e.name);
+		pipe_pop(p);
+		if (how == 1)
+			how = 0;
+	}
+	return 1;
+}
+
+/*
+ * The listing, fed to the pipeline: each entry that will be reported takes
+ * a place in the window, and the files to try go to the workers.  0x100 in
+ * an item's kind: a read-only file, only probed.
+ */
+static enum pst
+list_piped(struct scan *s, struct pipe *p)
+{
+	struct plat_entry e;
+	struct pipe_item *it;
+	enum pst st = PST_END, pl = PST_OK;
+	enum kind k;
+
+	while (!plat_interrupted() &&
+	    (st = plat_dir_next(s->d, &e)) == PST_OK) {
+		if ((k = classify(s, &e)) == K_NONE)
+			continue;
+		if (!drain(s, p, pipe_full(p)))
+			break;
+		it = pipe_slot(p);
+		it->e = e;
+		if ((it->e.name = xstrdup(e.name)) == NULL) {
+			/* no room: the window empties, this one goes alone */
+			if (!drain(s, p, 2))
+				break;
+			one(s, &e);
+			continue;
+		}
+		it->kind = (int)k;
+		if (k == K_FILE &&
+		    (pl = plan(s, e.attrs, &it->act, &it->flags)) == PST_LINK)
+			it->st = PST_LINK;
+		else if (k == K_FILE && pl == PST_READONLY)
+			it->kind |= 0x100;
+		pipe_push(p, k == K_FILE && pl != PST_LINK);
+	}
+	return st;
+}
+
+/* Whatever the window still holds after the listing. */
+static void
+finish_piped(struct scan *s, struct pipe *p)
+{
+	struct pipe_item *it;
+
+	if (!drain(s, p, 2)) {
+		pipe_stop(p);
+		while ((it = pipe_head(p, 1)) != NULL) {
+			free((char *)it->e.name);
+			pipe_pop(p);
+		}
+	}
+	pipe_free(p);
 }
 
 /* The same directory by two names: a known, equal identity. */
@@ -489,6 +630,8 @@ scan_dir(struct run *r, const struct cand *c)
 	struct scan s = { .r = r, .o = r->o, .c = c };
 	struct sbuf msg = { 0 };
 	struct plat_entry e;
+	struct pipe *p = NULL;
+	unsigned threads = r->o->threads ? r->o->threads : THREADS_DEFAULT;
 	uint64_t t0 = plat_ms();
 	char *src = src_describe(c->src);
 	const char *first = NULL;
@@ -517,10 +660,10 @@ scan_dir(struct run *r, const struct cand *c)
 			    profile_key, profile_value, (~c->src & (SRC_REG64 |
 			    SRC_REG32)) == 0 ? "64-bit and 32-bit views" :
 			    view_name[c->src & SRC_REG64 ? VIEW_64 : VIEW_32],
-			    why(st));
+			    why(st, NULL));
 		else
 			sb_printf(&msg, "cannot open directory '%s' (%s): %s",
-			    c->path, src ? src : "", why(st));
+			    c->path, src ? src : "", why(st, NULL));
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
 		rep_dir_end(c, msg.s ? msg.s : "out of memory", &s.n);
 		sb_free(&msg);
@@ -533,8 +676,13 @@ scan_dir(struct run *r, const struct cand *c)
 	free(src);
 	r->dirs++;
 
-	while (!plat_interrupted() && (st = plat_dir_next(s.d, &e)) == PST_OK)
-		one(&s, &e);
+	if (threads > 1 && (p = pipe_new(s.d, threads)) != NULL) {
+		st = list_piped(&s, p);
+		finish_piped(&s, p);
+	} else
+		while (!plat_interrupted() &&
+		    (st = plat_dir_next(s.d, &e)) == PST_OK)
+			one(&s, &e);
 	if (plat_interrupted()) {
 		sb_printf(&msg, "interrupted: '%s' was not scanned to the end",
 		    c->path);
@@ -542,7 +690,7 @@ scan_dir(struct run *r, const struct cand *c)
 		r->interrupted = 1;
 	} else if (st != PST_END) {
 		sb_printf(&msg, "cannot list directory '%s': %s", c->path,
-		    why(st));
+		    why(st, NULL));
 		warnmsg("%s", msg.s ? msg.s : "out of memory");
 		r->dir_errors++;	/* not listed to the end */
 		ret = EXIT_NODIR;

@@ -1,6 +1,7 @@
 /*
  * The one place where Win32 and NT codes become the seam's outcomes, and
- * plat_lasterror's text for the last failure.
+ * the text of a failure: plat_lasterror's for the last one, plat_errtext's
+ * for one carried with its result.
  */
 #include <stdio.h>
 
@@ -10,9 +11,10 @@
 /*
  * Errors.  The last failure is kept as its raw code and formatted only when
  * plat_lasterror() asks, so that an expected outcome (a locked file among
- * thousands) costs nothing.
+ * thousands) costs nothing.  Each thread has its own: plat_file, on a
+ * worker, hands its thread's to the caller (file.c).
  */
-struct lasterr lasterr;
+_Thread_local struct lasterr lasterr;
 static char errbuf[1024];
 
 enum pst
@@ -108,30 +110,52 @@ sysmsg(DWORD code, char *out, size_t cap)
 	w_to_u8_fit(w, n, out, cap);
 }
 
-const char *
-plat_lasterror(void)
+/* The words for a failure, in errbuf unless a fixed text says it. */
+static const char *
+words(enum esrc src, unsigned long code, const char *text)
 {
 	char msg[700];
 	DWORD dos;
 
-	switch (lasterr.src) {
+	switch (src) {
 	case E_NONE:
 		return "no error";
 	case E_TEXT:
-		return lasterr.text;
+		return text;
 	case E_WIN32:
-		sysmsg((DWORD)lasterr.code, msg, sizeof(msg));
+		sysmsg((DWORD)code, msg, sizeof(msg));
 		snprintf(errbuf, sizeof(errbuf), "Win32 error %lu%s%s",
-		    lasterr.code, msg[0] ? ": " : "", msg);
+		    code, msg[0] ? ": " : "", msg);
 		break;
 	case E_NT:
-		dos = RtlNtStatusToDosError((NTSTATUS)lasterr.code);
+		dos = RtlNtStatusToDosError((NTSTATUS)code);
 		msg[0] = '\0';
 		if (dos != ERROR_MR_MID_NOT_FOUND)
 			sysmsg(dos, msg, sizeof(msg));
 		snprintf(errbuf, sizeof(errbuf), "NTSTATUS 0x%08lX%s%s",
-		    lasterr.code, msg[0] ? ": " : "", msg);
+		    code, msg[0] ? ": " : "", msg);
 		break;
 	}
 	return errbuf;
+}
+
+const char *
+plat_lasterror(void)
+{
+	return words(lasterr.src, lasterr.code, lasterr.text);
+}
+
+/* This thread's last failure, to travel with a result. */
+void
+err_take(struct plat_err *e)
+{
+	e->src = (int)lasterr.src;
+	e->code = lasterr.code;
+	e->text = lasterr.text;
+}
+
+const char *
+plat_errtext(const struct plat_err *e)
+{
+	return words((enum esrc)e->src, e->code, e->text);
 }

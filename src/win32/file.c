@@ -3,6 +3,7 @@
  * query (the link guard) and the disposition (the delete), all through one
  * handle opened relative to the directory.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules.h"
@@ -30,30 +31,81 @@ struct disposition_ex {
 	FILE_ATTRIBUTE_NOT_CONTENT_INDEXED)
 
 /*
- * The handle's full object name into d->info.  Wine answers it with one
+ * What one file's names need: the entry's name in UTF-16 and the opened
+ * handle's name.  The main thread uses its directory's (dir.c); each
+ * worker its own, made by thread.c before it starts, so that workers never
+ * share them with each other or with the listing.
+ */
+struct fbuf {
+	WCHAR *name16;			/* MAXNAME units */
+	OBJECT_NAME_INFORMATION *info;
+	ULONG infocap;
+};
+static _Thread_local struct fbuf *mine;
+
+struct fbuf *
+fbuf_new(void)
+{
+	struct fbuf *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->infocap = sizeof(OBJECT_NAME_INFORMATION) + 0x10000;
+	b->info = malloc(b->infocap);
+	b->name16 = malloc(MAXNAME * sizeof(WCHAR));
+	if (b->info == NULL || b->name16 == NULL) {
+		fbuf_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+fbuf_use(struct fbuf *b)
+{
+	mine = b;
+}
+
+void
+fbuf_free(struct fbuf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->info);
+	free(b->name16);
+	free(b);
+}
+
+/*
+ * The handle's full object name into info.  Wine answers it with one
  * server request (get_handle_unix_name), where FileNameInformation and
  * FileAllInformation take two (get_handle_fd as well); like them it names
  * the file Wine opened, so a Unix symlink shows its target.
  * STATUS_INFO_LENGTH_MISMATCH: a malformed answer.
  */
-NTSTATUS
-handle_name(struct plat_dir *d, HANDLE h)
+static NTSTATUS
+name_into(OBJECT_NAME_INFORMATION *info, ULONG cap, HANDLE h)
 {
 	ULONG got = 0;
 	NTSTATUS st;
 
-	st = NtQueryObject(h, ObjectNameInformation, d->info, d->infocap,
-	    &got);
+	st = NtQueryObject(h, ObjectNameInformation, info, cap, &got);
 	if (!NT_SUCCESS(st))
 		return st;
-	if (got < sizeof(*d->info) || got > d->infocap ||
-	    d->info->Name.Length % 2 != 0 ||
-	    (d->info->Name.Length > 0 && (d->info->Name.Buffer == NULL ||
-	    (unsigned char *)d->info->Name.Buffer < (unsigned char *)d->info ||
-	    (unsigned char *)d->info->Name.Buffer + d->info->Name.Length >
-	    (unsigned char *)d->info + got)))
+	if (got < sizeof(*info) || got > cap ||
+	    info->Name.Length % 2 != 0 ||
+	    (info->Name.Length > 0 && (info->Name.Buffer == NULL ||
+	    (unsigned char *)info->Name.Buffer < (unsigned char *)info ||
+	    (unsigned char *)info->Name.Buffer + info->Name.Length >
+	    (unsigned char *)info + got)))
 		return STATUS_INFO_LENGTH_MISMATCH;
 	return STATUS_SUCCESS;
+}
+
+NTSTATUS
+handle_name(struct plat_dir *d, HANDLE h)
+{
+	return name_into(d->info, d->infocap, h);
 }
 
 static int
@@ -100,11 +152,11 @@ same_dir(const struct plat_dir *d, const WCHAR *got, size_t n)
  */
 static int
 same_entry(const struct plat_dir *d, const WCHAR *got, size_t gotlen,
-    size_t namelen)
+    const WCHAR *name16, size_t namelen)
 {
 	size_t dirlen;
 
-	switch (name_verdict(d->self, d->selflen, got, gotlen, d->name16,
+	switch (name_verdict(d->self, d->selflen, got, gotlen, name16,
 	    namelen, eqi, &dirlen)) {
 	case NAME_SAME:
 		return 1;
@@ -163,7 +215,7 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags, int *classic)
 	NTSTATUS st, st2;
 
 	*classic = 0;
-	if (!d->noex) {
+	if (!d->noex) {	/* one worker's answer spares the others the call */
 		dx.flags = DISP_DELETE | DISP_POSIX |
 		    (force ? DISP_IGNORE_READONLY : 0);
 		st = NtSetInformationFile(h, &io, &dx, sizeof(dx),
@@ -171,7 +223,8 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags, int *classic)
 		if (NT_SUCCESS(st))
 			return PST_OK;
 		if (disp_ex_unsupported((uint32_t)st))
-			d->noex = 1;	/* this system, file system or flag */
+			InterlockedExchange(&d->noex, 1);	/* this system,
+						   file system or flag */
 		else if ((ctx = ro_ctx(h, st)) != C_FILE_RO || !force)
 			return oserr(E_NT, (unsigned long)st, ctx);
 		/* --force, read-only: whatever Ex said, clear and retry */
@@ -220,8 +273,10 @@ dispose(struct plat_dir *d, HANDLE h, unsigned flags, int *classic)
  * it: the mark lives on the file object, and only closing the handle with
  * it set would delete the file.  `marking` keeps the console's close,
  * logoff and shutdown events (main.c), whose default ends the process,
- * from doing so between the two calls; a process killed there from
- * outside deletes this one file, which --delete would have deleted too.
+ * from doing so between the two calls: each probe holds it shared, so
+ * workers mark files at once, and the handler's exclusive hold waits
+ * for every one of them.  A process killed there from outside deletes
+ * the files being probed, which --delete would have deleted too.
  */
 SRWLOCK marking = SRWLOCK_INIT;
 
@@ -234,7 +289,7 @@ probe(HANDLE h, unsigned flags)
 	NTSTATUS st;
 	int tries;
 
-	AcquireSRWLockExclusive(&marking);
+	AcquireSRWLockShared(&marking);
 	di.DoDeleteFile = TRUE;
 	st = NtSetInformationFile(h, &io, &di, sizeof(di),
 	    FileDispositionInformation);
@@ -244,13 +299,13 @@ probe(HANDLE h, unsigned flags)
 			if (NT_SUCCESS(st = NtSetInformationFile(h, &io, &di,
 			    sizeof(di), FileDispositionInformation)))
 				break;
-		ReleaseSRWLockExclusive(&marking);
+		ReleaseSRWLockShared(&marking);
 		if (!NT_SUCCESS(st))
 			return fail_text(PST_IO, "the mark set to probe the "
 			    "file could not be cleared: it was deleted");
 		return PST_OK;
 	}
-	ReleaseSRWLockExclusive(&marking);
+	ReleaseSRWLockShared(&marking);
 	ctx = ro_ctx(h, st);
 	/* --delete --force clears read-only first: nothing more to ask */
 	if (ctx == C_FILE_RO && (flags & PLAT_F_FORCE))
@@ -282,24 +337,31 @@ gone(OBJECT_ATTRIBUTES *oa)
 }
 
 /*
- * A bare entry name of d (no path, no stream, nothing to walk up) into
- * d->name16, *nw units.
+ * A bare entry name (no path, no stream, nothing to walk up) into w
+ * (MAXNAME units), *nw units.
  */
-enum pst
-entry_name(struct plat_dir *d, const char *name, size_t *nw)
+static enum pst
+name_in(WCHAR *w, const char *name, size_t *nw)
 {
 	size_t n = strlen(name), i;
 
 	if (u8_to_w(name, n, NULL, nw) != 0 || *nw == 0 || *nw > MAXNAME)
 		return fail_text(PST_BADNAME, "not a valid file name");
-	u8_to_w(name, n, d->name16, nw);
+	u8_to_w(name, n, w, nw);
 	for (i = 0; i < *nw; i++)
-		if (d->name16[i] == L'\\' || d->name16[i] == L'/' ||
-		    d->name16[i] == L':' || d->name16[i] == L'\0')
+		if (w[i] == L'\\' || w[i] == L'/' || w[i] == L':' ||
+		    w[i] == L'\0')
 			return fail_text(PST_BADNAME, "not a valid file name");
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return fail_text(PST_BADNAME, "not a valid file name");
 	return PST_OK;
+}
+
+/* The same into d->name16 (the main thread's). */
+enum pst
+entry_name(struct plat_dir *d, const char *name, size_t *nw)
+{
+	return name_in(d->name16, name, nw);
 }
 
 /*
@@ -312,9 +374,9 @@ entry_name(struct plat_dir *d, const char *name, size_t *nw)
  * and the caller skips entries listed as links (a link swapped in later is
  * opened as itself: FILE_OPEN_REPARSE_POINT).
  */
-enum pst
-plat_file(struct plat_dir *d, const char *name, enum plat_act act,
-    unsigned flags)
+static enum pst
+file(struct plat_dir *d, const struct fbuf *b, const char *name,
+    enum plat_act act, unsigned flags)
 {
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
@@ -326,11 +388,11 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	int classic = 0;
 	enum pst r;
 
-	if ((r = entry_name(d, name, &nw)) != PST_OK)
+	if ((r = name_in(b->name16, name, &nw)) != PST_OK)
 		return r;
 	if (flags & PLAT_F_FORCE)
 		access |= FILE_WRITE_ATTRIBUTES;
-	us.Buffer = d->name16;
+	us.Buffer = b->name16;
 	us.Length = us.MaximumLength = (USHORT)(nw * sizeof(WCHAR));
 	InitializeObjectAttributes(&oa, &us, 0, d->h, NULL);
 	/* No sharing: this open is the lock probe. */
@@ -345,15 +407,15 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	 * FILE_OPEN_REPARSE_POINT (and lists the link as a plain file); the
 	 * handle's name gives it away.
 	 */
-	st = handle_name(d, h);
+	st = name_into(b->info, b->infocap, h);
 	if (st == STATUS_INFO_LENGTH_MISMATCH)
 		r = fail_text(PST_IO, "bad file name length");
 	else if (!NT_SUCCESS(st))
 		r = oserr(E_NT, (unsigned long)st, C_FILE);
-	else if (!same_entry(d, d->info->Name.Buffer,
-	    d->info->Name.Length / sizeof(WCHAR), nw)) {
+	else if (!same_entry(d, b->info->Name.Buffer,
+	    b->info->Name.Length / sizeof(WCHAR), b->name16, nw)) {
 		/* Wine reports "x." as "x": refused either way. */
-		if (d->name16[nw - 1] == L'.' || d->name16[nw - 1] == L' ')
+		if (b->name16[nw - 1] == L'.' || b->name16[nw - 1] == L' ')
 			r = fail_text(PST_BADNAME, "a name ending in a dot "
 			    "or space cannot be verified");
 		else
@@ -365,5 +427,17 @@ plat_file(struct plat_dir *d, const char *name, enum plat_act act,
 	NtClose(h);
 	if (r == PST_OK && classic)
 		r = gone(&oa);
+	return r;
+}
+
+enum pst
+plat_file(struct plat_dir *d, const char *name, enum plat_act act,
+    unsigned flags, struct plat_err *err)
+{
+	struct fbuf own = { d->name16, d->info, d->infocap };
+	enum pst r;
+
+	r = file(d, mine != NULL ? mine : &own, name, act, flags);
+	err_take(err);
 	return r;
 }

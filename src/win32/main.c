@@ -18,8 +18,10 @@ _Static_assert(MSG_RUN_CLEAN == EVENT_RUN_CLEAN &&
 /*
  * Ctrl+C and Ctrl+Break.  The handler runs on a thread of its own: it only
  * notes the press, and the scan stops at the next file or the next look
- * of --wait.  Closing the console, logoff and shutdown keep their default,
- * once no probe's delete mark is set (file.c).
+ * of --wait (workers finish the file in hand and take no other).  Closing
+ * the console, logoff and shutdown keep their default, once no probe's
+ * delete mark is set: the exclusive hold waits for every worker's shared
+ * one (file.c).
  */
 static volatile LONG interrupted;
 

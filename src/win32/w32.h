@@ -46,7 +46,8 @@ struct lasterr {
 	unsigned long code;
 	const char *text;
 };
-extern struct lasterr lasterr;
+extern _Thread_local struct lasterr lasterr;	/* this thread's */
+void err_take(struct plat_err *e);
 enum pst fail_text(enum pst r, const char *text);
 enum pst nomem(void);
 enum pst oserr(enum esrc src, unsigned long code, enum ectx ctx);
@@ -103,7 +104,8 @@ enum pst reg_read(HKEY hk, const WCHAR *name, DWORD *type, WCHAR **data,
 /* dir.c and file.c: a directory opened once. */
 struct plat_dir {
 	HANDLE h;
-	int started, noex;
+	int started;
+	volatile LONG noex;	/* set by any worker (file.c) */
 	unsigned char *list;	/* FILE_BOTH_DIR_INFORMATION records */
 	ULONG listlen, next;	/* valid bytes; offset of the next entry */
 	int more;		/* entries remain at list + next */
@@ -121,8 +123,19 @@ struct plat_dir {
 	int runs_global;	/* that count reaches across sessions */
 };
 NTSTATUS handle_name(struct plat_dir *d, HANDLE h);
-/* Held while a probe's delete mark is set (file.c, main.c). */
+/*
+ * Held shared by every probe while its delete mark is set (file.c), so
+ * that main.c's handler, taking it exclusive, waits for every worker's.
+ */
 extern SRWLOCK marking;
+/*
+ * A worker thread's own buffers for plat_file (the main thread uses the
+ * directory's): made before the thread starts, freed when it ends.
+ */
+struct fbuf;
+struct fbuf *fbuf_new(void);
+void fbuf_use(struct fbuf *b);	/* this thread's from now on */
+void fbuf_free(struct fbuf *b);
 enum pst handle_id(HANDLE h, struct plat_dirid *id);
 int dirid_same(const struct plat_dirid *a, const struct plat_dirid *b);
 enum pst entry_name(struct plat_dir *d, const char *name, size_t *nw);

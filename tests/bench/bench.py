@@ -6,11 +6,13 @@ prefix, holds 1 % of them open from another Windows process
 (build/holdlock.exe), and times, alternating the contenders within each
 repetition and rotating their order:
 
-  delete  mmpclean --delete --quiet --dir DIR
+  delete  mmpclean --delete --quiet --threads T --dir DIR   (T of --threads)
           cmd /c del /q DIR\\*.mmp      (blind delete, no probing)
-          floor DIR                      (tests/bench/floor.c)
-  report  mmpclean --quiet --dir DIR
-          floor -p DIR
+          floor -t T DIR                 (tests/bench/floor.c, T threads)
+  report  mmpclean --quiet --threads T --dir DIR
+          floor -p -t T DIR
+
+mmpclean with T threads is compared with the floor given the same T.
 
 Every delete run gets the free files made anew first, and afterwards the
 directory must hold exactly the locked files.  Wine's own start-up is taken
@@ -261,7 +263,14 @@ def main():
     ap.add_argument("--reps", type=int, default=0,
                     help="repetitions (default 5, 3 from 50 000 files)")
     ap.add_argument("--startup-reps", type=int, default=15)
-    ap.add_argument("--breakdown-max", type=int, default=20000,
+    ap.add_argument("--threads", default="1 2 4 8",
+                    help="the worker counts timed")
+    ap.add_argument("--big", type=int, default=50000,
+                    help="from this N on, only --big-threads and 1 rep")
+    ap.add_argument("--big-threads", default="1 4")
+    ap.add_argument("--delete-max", type=int, default=0,
+                    help="time delete mode only up to this N (0: always)")
+    ap.add_argument("--breakdown-max", type=int, default=0,
                     help="run the floor's cost variants up to this N")
     ap.add_argument("--out", default=os.path.join(B, "bench.txt"))
     ap.add_argument("--also", action="append", default=[],
@@ -284,25 +293,33 @@ def main():
     head = machine()
     print(head, end="", flush=True)
 
+    threads = [int(x) for x in a.threads.split()]
+    big_threads = [int(x) for x in a.big_threads.split()]
     delete_cmds = {
-        "mmpclean": ["wine", MMPCLEAN, "--delete", "--quiet", "--dir", WDIR],
         # By full path: `wine cmd` runs cmd.exe in a second, double-forked
         # process that GNU time never sees, so its memory went unmeasured.
         "del /q": ["wine", "C:\\windows\\system32\\cmd.exe", "/c", "del",
                    "/q", WDIR + "\\*.mmp"],
-        "floor": ["wine", FLOOR, WDIR],
     }
+    for t in threads:
+        delete_cmds["mmpclean -t%d" % t] = [
+            "wine", MMPCLEAN, "--delete", "--quiet", "--threads", str(t),
+            "--dir", WDIR]
+        delete_cmds["floor -t%d" % t] = ["wine", FLOOR, "-t", str(t), WDIR]
     variants = {    # the floor with one call changed, for the cost table
         "floor -n (FileNameInformation)": ["wine", FLOOR, "-n", WDIR],
         "floor -a (FileAllInformation)": ["wine", FLOOR, "-a", WDIR],
         "floor -g (no name query: UNSAFE)": ["wine", FLOOR, "-g", WDIR],
     }
     report_cmds = {
-        "mmpclean report": ["wine", MMPCLEAN, "--quiet", "--dir", WDIR],
-        "floor -p": ["wine", FLOOR, "-p", WDIR],
         # At every N: its memory is what Wine's listing alone costs.
         "floor -l (list only)": ["wine", FLOOR, "-l", WDIR],
     }
+    for t in threads:
+        report_cmds["report -t%d" % t] = [
+            "wine", MMPCLEAN, "--quiet", "--threads", str(t), "--dir", WDIR]
+        report_cmds["floor -p -t%d" % t] = [
+            "wine", FLOOR, "-p", "-t", str(t), WDIR]
     report_variants = {
         "floor -p -g (open+close only)": ["wine", FLOOR, "-p", "-g", WDIR],
     }
@@ -343,7 +360,7 @@ def main():
             startup[k].append(t)
             startcpu.setdefault(k, []).append(cpu)
             got[k] = t
-        ratio_start.append(got["mmpclean report"] / got["nop.exe"])
+        ratio_start.append(got["report -t%d" % threads[-1]] / got["nop.exe"])
     base = {k: med(v) for k, v in startup.items()}
     basecpu = {k: med(v) for k, v in startcpu.items()}
 
@@ -351,13 +368,19 @@ def main():
          "seconds: median [min-max]" % a.startup_reps)
     for k in startup:
         emit("  %-34s %s" % (k, fmt_range(startup[k], "%.3f")))
-    emit("  mmpclean report / nop.exe: %s   (target <= 1.20)"
-         % fmt_range(ratio_start, "%.2f"))
+    emit("  report -t%d / nop.exe: %s   (target <= 1.20)"
+         % (threads[-1], fmt_range(ratio_start, "%.2f")))
     emit()
 
     results = []
+    def keep(k, n):
+        """At a big N, only the big thread counts."""
+        if n < a.big or "-t" not in k:
+            return True
+        return int(k.rsplit("-t", 1)[1]) in big_threads
+
     for n in sizes:
-        reps = a.reps or (3 if n >= 50000 else 5)
+        reps = a.reps or (1 if n >= a.big else 3 if n >= 10000 else 5)
         shutil.rmtree(udir, ignore_errors=True)
         os.makedirs(udir)
         lk = locked_names(n)
@@ -371,12 +394,14 @@ def main():
             finally:
                 holder.release()
 
-        cmds = dict(delete_cmds)
+        cmds = {k: v for k, v in delete_cmds.items() if keep(k, n)}
+        if a.delete_max and n > a.delete_max:
+            cmds = {}
         if n <= a.breakdown_max:
             cmds.update(variants)
-        dele = Tally(cmds, "floor", n, base, basecpu)
+        dele = Tally(cmds, "del /q", n, base, basecpu)
         inner = []
-        for rep in range(reps):
+        for rep in range(reps if cmds else 0):
             keys = list(cmds)
             keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
             for k in keys:
@@ -386,29 +411,29 @@ def main():
                 if left != lk:
                     sys.exit("bench: %s left %d files, expected the "
                              "%d locked ones" % (k, len(left), len(lk)))
-                if k in delete_cmds and k not in ("del /q", "floor") \
-                        and st != 1:
+                if k.startswith("mmpclean") and st != 1:
                     sys.exit("bench: %s exit %d, expected 1" % (k, st))
-                if k == "floor":
+                if k.startswith("floor -t"):
                     f = out.split()
                     if f[3] != str(n - len(lk)) or f[5] != str(len(lk)):
                         sys.exit("bench: floor: %s" % out)
-                    inner.append(n / (int(f[11]) / 1e6))
+                    if k == "floor -t1":
+                        inner.append(n / (int(f[11]) / 1e6))
                 rss.setdefault((k, n), []).append(mx)
                 dele.add(k, t, cpu)
             dele.end_rep()
         # report mode: nothing is consumed, the files stay
         make_files(udir, n, skip=lk)
-        rcmds = dict(report_cmds)
+        rcmds = {k: v for k, v in report_cmds.items() if keep(k, n)}
         if n <= a.breakdown_max:
             rcmds.update(report_variants)
-        rept = Tally(rcmds, "floor -p", n, base, basecpu)
+        rept = Tally(rcmds, "floor -l (list only)", n, base, basecpu)
         for rep in range(reps):
             keys = list(rcmds)
             keys = keys[rep % len(keys):] + keys[:rep % len(keys)]
             for k in keys:
                 t, st, out, mx, cpu = held(rcmds[k])
-                if k.endswith("report") and st != 1:
+                if k.startswith("report") and st != 1:
                     sys.exit("bench: %s exit %d" % (k, st))
                 rss.setdefault((k, n), []).append(mx)
                 if k.startswith("floor -p"):
@@ -422,24 +447,29 @@ def main():
         emit("N = %d files, %d locked, %d repetitions; files/s with the "
              "empty-directory time subtracted: median [min-max]"
              % (n, len(lk), reps))
-        emit("  %-34s %-26s %s" % ("delete", "files/s", "x floor (paired)"))
-        dele.rows(emit)
-        emit("  %-34s %-26s" % ("floor, its own clock", fmt_range(inner)))
-        emit("  %-34s %-26s %s" % ("report", "files/s", "x floor -p"))
+        emit("  %-34s %-26s %s" % ("delete", "files/s", "x del /q (paired)"))
+        if cmds:
+            dele.rows(emit)
+            emit("  %-34s %-26s" % ("floor, its own clock",
+                                    fmt_range(inner)))
+        emit("  %-34s %-26s %s" % ("report", "files/s",
+                                   "x floor -l (paired)"))
         rept.rows(emit)
         emit("  CPU per file, process + wineserver, microseconds, with the "
              "empty-directory CPU subtracted;")
         emit("  the ratio is the floor's CPU over the contender's (above 1: "
              "cheaper than the floor)")
-        dele.rows(emit, cpu=True)
+        if cmds:
+            dele.rows(emit, cpu=True)
         rept.rows(emit, cpu=True)
         emit()
 
     emit("peak RSS of the Unix process running the .exe (GNU time's "
          "maximum RSS), KiB: median [min-max]")
-    memkeys = ["mmpclean"] + [x.split("=", 1)[0] for x in a.also] + \
-        ["floor", "del /q", "mmpclean report", "floor -p",
-         "floor -l (list only)"]
+    memkeys = ["mmpclean -t%d" % t for t in big_threads] + \
+        [x.split("=", 1)[0] for x in a.also] + \
+        ["floor -t%d" % t for t in big_threads] + ["del /q"] + \
+        ["report -t%d" % t for t in big_threads] + ["floor -l (list only)"]
     for k in memkeys:
         emit("  %-26s %s" % (k, "   ".join(
             "N=%d: %s" % (n, fmt_range(rss.get((k, n), [])))
@@ -463,21 +493,30 @@ def main():
                 if k != lst and (k, hi) in rss and (k, lo) in rss:
                     emit("    %-24s %+7.0f KiB%s" % (
                         k, med(rss[(k, hi)]) - med(rss[(k, lo)]) - lgrow,
-                        "   (target <= +1024)" if k == "mmpclean" else ""))
+                        "   (target <= +1024)" if k.startswith(("mmpclean", "report"))
+                        else ""))
     emit()
-    emit("targets: delete >= 0.95x floor; stretch >= 1.0x del /q; "
-         "report >= 0.95x floor -p")
+    def paired(t, k1, k2):
+        v = [x / y for x, y in zip(t.fps[k1], t.fps[k2])]
+        return fmt_range(v, "%.2f")
+
+    emit("targets: delete >= 1.2x del /q at 20 000 files with the default "
+         "--threads; >= 0.95x the floor with as many threads (paired "
+         "medians [min-max])")
     for n, dele, rept in results:
-        emit("  N = %-7d mmpclean/floor %.2f  mmpclean/del %s  "
-             "report/floor -p %.2f" % (
-                 n, med(dele.ratio["mmpclean"]),
-                 fmt_range([m / f for m, f in zip(dele.fps["mmpclean"],
-                                                  dele.fps["del /q"])],
-                           "%.2f"),
-                 med(rept.ratio["mmpclean report"])))
-        emit("  %-9s by CPU: mmpclean/floor %.2f  report/floor -p %.2f" % (
-            "", med(dele.cratio["mmpclean"]),
-            med(rept.cratio["mmpclean report"])))
+        for t in threads:
+            k = "mmpclean -t%d" % t
+            if k not in dele.fps or not dele.fps[k]:
+                if "report -t%d" % t in rept.fps:
+                    emit("  N = %-7d -t%d  report/floor -p -t%d %s" % (
+                        n, t, t, paired(rept, "report -t%d" % t,
+                                        "floor -p -t%d" % t)))
+                continue
+            emit("  N = %-7d -t%d  delete/floor -t%d %-18s delete/del %-18s "
+                 "report/floor -p -t%d %s" % (
+                     n, t, t, paired(dele, k, "floor -t%d" % t),
+                     paired(dele, k, "del /q"), t,
+                     paired(rept, "report -t%d" % t, "floor -p -t%d" % t)))
 
     with open(a.out, "w") as fp:
         fp.write(head + "\n".join(lines) + "\n")

@@ -2,7 +2,7 @@
  * floor: the least a safe probe-and-delete of DIR\*.mmp can do, for the
  * benchmark to measure mmpclean against.
  *
- *	floor.exe [-p] [-n | -a | -g | -l] DIR
+ *	floor.exe [-p] [-n | -a | -g | -l] [-t N] DIR
  *
  * Per file: NtCreateFile relative to the directory handle with
  * DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES, no sharing,
@@ -21,6 +21,11 @@
  * 0.1.0 did), and -g asks no name at all, which is not safe under Wine;
  * -l only lists, through a 64 KiB buffer like mmpclean's, which shows what
  * the listing costs and how much memory Wine itself keeps for it.
+ *
+ * -t N (N > 1) spreads the per-file calls over N threads, each taking the
+ * next entry of the listing as it comes (the listing thread hands each
+ * entry on through a bounded ring, as mmpclean's --threads does); each
+ * thread has its own name buffer.
  *
  * Prints one line: counts and the microseconds from the directory's opening
  * to the last close.  Exit status 0, or 1 if the directory cannot be opened.
@@ -60,12 +65,13 @@ struct dirinfo {	/* FILE_DIRECTORY_INFORMATION */
 	WCHAR FileName[1];
 };
 
-static union {
+union nbuf {
 	FILE_NAME_INFORMATION fn;
 	OBJECT_NAME_INFORMATION on;
 	FILE_ALL_INFORMATION fa;
 	unsigned char b[sizeof(ULONG) + MAXNAME * sizeof(WCHAR)];
-} nbuf;
+};
+static union nbuf nbuf0;
 static WCHAR self[MAXNAME];
 static USHORT selflen;
 static enum { N_OBJECT, N_FILE, N_ALL, N_NONE } how = N_OBJECT;
@@ -102,8 +108,9 @@ same_entry(const WCHAR *got, ULONG gotlen, const WCHAR *name, ULONG len)
 
 /* The handle's name, by the method chosen; NULL on failure. */
 static const WCHAR *
-name_of(HANDLE h, ULONG *len)
+name_of(union nbuf *nb, HANDLE h, ULONG *len)
 {
+#define nbuf (*nb)
 	IO_STATUS_BLOCK io;
 	ULONG got;
 
@@ -137,27 +144,130 @@ name_of(HANDLE h, ULONG *len)
 		break;
 	}
 	return NULL;
+#undef nbuf
+}
+
+/* The per-file calls of one entry; counts under the tally's lock. */
+static HANDLE dir;
+static int probe;
+static volatile LONG done, locked, skipped, other;
+
+static void
+one_file(union nbuf *nb, WCHAR *fname, ULONG fnlen)
+{
+	FILE_DISPOSITION_INFORMATION di = { TRUE }, undo = { FALSE };
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	IO_STATUS_BLOCK io;
+	const WCHAR *name;
+	HANDLE h;
+	NTSTATUS st;
+	ULONG got, len = fnlen / sizeof(WCHAR);
+
+	us.Buffer = fname;
+	us.Length = us.MaximumLength = (USHORT)fnlen;
+	InitializeObjectAttributes(&oa, &us, 0, dir, NULL);
+	st = NtCreateFile(&h, DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES, &oa,
+	    &io, NULL, 0, 0, FILE_OPEN, FILE_NON_DIRECTORY_FILE |
+	    FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+	if (st == STATUS_SHARING_VIOLATION) {
+		InterlockedIncrement(&locked);
+		return;
+	}
+	if (!NT_SUCCESS(st)) {
+		InterlockedIncrement(&other);
+		return;
+	}
+	if (how != N_NONE && ((name = name_of(nb, h, &got)) == NULL ||
+	    !same_entry(name, got, fname, len)))
+		InterlockedIncrement(&skipped);
+	else if (probe) {
+		/* the mark and its clearing find a mapped view */
+		if (NT_SUCCESS(NtSetInformationFile(h, &io, &di, sizeof(di),
+		    FileDispositionInformation)) &&
+		    NT_SUCCESS(NtSetInformationFile(h, &io, &undo,
+		    sizeof(undo), FileDispositionInformation)))
+			InterlockedIncrement(&done);
+		else
+			InterlockedIncrement(&other);
+	} else if (NT_SUCCESS(NtSetInformationFile(h, &io, &di, sizeof(di),
+	    FileDispositionInformation)))
+		InterlockedIncrement(&done);
+	else
+		InterlockedIncrement(&other);
+	NtClose(h);
+}
+
+/* -t: a ring of names from the listing thread to the workers. */
+#define RING 64
+static struct {
+	WCHAR name[256];
+	ULONG len;
+} ring[RING];
+static LONG64 ring_head, ring_tail;	/* taken, put */
+static int ring_end;
+static SRWLOCK ring_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE ring_work = CONDITION_VARIABLE_INIT,
+    ring_room = CONDITION_VARIABLE_INIT;
+
+static void
+ring_put(const WCHAR *name, ULONG len)
+{
+	AcquireSRWLockExclusive(&ring_lock);
+	while (ring_tail - ring_head == RING)
+		SleepConditionVariableSRW(&ring_room, &ring_lock, INFINITE, 0);
+	memcpy(ring[ring_tail % RING].name, name, len);
+	ring[ring_tail % RING].len = len;
+	ring_tail++;
+	WakeConditionVariable(&ring_work);
+	ReleaseSRWLockExclusive(&ring_lock);
+}
+
+static DWORD WINAPI
+worker(LPVOID arg)
+{
+	union nbuf *nb = malloc(sizeof(*nb));
+	WCHAR name[256];
+	ULONG len;
+
+	(void)arg;
+	for (;;) {
+		AcquireSRWLockExclusive(&ring_lock);
+		while (ring_head == ring_tail && !ring_end)
+			SleepConditionVariableSRW(&ring_work, &ring_lock,
+			    INFINITE, 0);
+		if (ring_head == ring_tail) {
+			ReleaseSRWLockExclusive(&ring_lock);
+			break;
+		}
+		len = ring[ring_head % RING].len;
+		memcpy(name, ring[ring_head % RING].name, len);
+		ring_head++;
+		WakeConditionVariable(&ring_room);
+		ReleaseSRWLockExclusive(&ring_lock);
+		one_file(nb, name, len);
+	}
+	free(nb);
+	return 0;
 }
 
 int
 wmain(int argc, wchar_t **argv)
 {
 	static WCHAR pattern[] = L"*.mmp";
-	unsigned long n = 0, done = 0, locked = 0, skipped = 0, other = 0;
+	unsigned long n = 0, ldone = 0;
 	LARGE_INTEGER f, t0, t1;
-	FILE_DISPOSITION_INFORMATION di = { TRUE }, undo = { FALSE };
 	UNICODE_STRING us;
-	OBJECT_ATTRIBUTES oa;
 	IO_STATUS_BLOCK io;
 	struct dirinfo *fi;
 	unsigned char *list;
 	WCHAR *path;
-	HANDLE dir, h;
 	NTSTATUS st;
 	const WCHAR *name;
 	ULONG off, len, got;
 	ULONG listbuf = LISTBUF;
-	int probe = 0, first = 1, listonly = 0, i;
+	int first = 1, listonly = 0, i, nthreads = 1;
+	HANDLE th[64];
 
 	for (i = 1; i < argc - 1; i++)
 		if (wcscmp(argv[i], L"-p") == 0)
@@ -172,11 +282,15 @@ wmain(int argc, wchar_t **argv)
 			listonly = probe = 1;
 			how = N_NONE;
 			listbuf = 64 * 1024;
-		}
-		else
+		} else if (wcscmp(argv[i], L"-t") == 0 && i + 1 < argc - 1) {
+			nthreads = _wtoi(argv[++i]);
+			if (nthreads < 1 || nthreads > 64)
+				break;
+		} else
 			break;
 	if (i != argc - 1) {
-		fputs("usage: floor [-p] [-n | -a | -g | -l] DIR\n", stderr);
+		fputs("usage: floor [-p] [-n | -a | -g | -l] [-t N] DIR\n",
+		    stderr);
 		return 2;
 	}
 	QueryPerformanceFrequency(&f);
@@ -196,7 +310,8 @@ wmain(int argc, wchar_t **argv)
 		return 1;
 	}
 	if (how != N_NONE) {
-		if ((name = name_of(dir, &got)) == NULL || got > MAXNAME) {
+		if ((name = name_of(&nbuf0, dir, &got)) == NULL ||
+		    got > MAXNAME) {
 			fputs("floor: cannot name the directory\n", stderr);
 			return 1;
 		}
@@ -204,6 +319,10 @@ wmain(int argc, wchar_t **argv)
 		memcpy(self, name, got * sizeof(WCHAR));
 	}
 
+	for (i = 0; nthreads > 1 && i < nthreads; i++)
+		if ((th[i] = CreateThread(NULL, 0, worker, NULL, 0, NULL)) ==
+		    NULL)
+			return 1;
 	us.Buffer = pattern;
 	us.Length = us.MaximumLength = sizeof(pattern) - sizeof(WCHAR);
 	for (;;) {
@@ -227,58 +346,36 @@ wmain(int argc, wchar_t **argv)
 			n++;
 			if (fi->FileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT |
 			    FILE_ATTRIBUTE_READONLY)) {
-				skipped++;
+				InterlockedIncrement(&skipped);
 				goto next;
 			}
 			if (listonly) {
-				done++;
+				ldone++;
 				goto next;
 			}
-			us.Buffer = fi->FileName;
-			us.Length = us.MaximumLength =
-			    (USHORT)fi->FileNameLength;
-			InitializeObjectAttributes(&oa, &us, 0, dir, NULL);
-			st = NtCreateFile(&h, DELETE | SYNCHRONIZE |
-			    FILE_READ_ATTRIBUTES, &oa, &io, NULL, 0, 0,
-			    FILE_OPEN, FILE_NON_DIRECTORY_FILE |
-			    FILE_OPEN_REPARSE_POINT |
-			    FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
-			if (st == STATUS_SHARING_VIOLATION) {
-				locked++;
-				goto next;
-			}
-			if (!NT_SUCCESS(st)) {
-				other++;
-				goto next;
-			}
-			if (how != N_NONE && ((name = name_of(h, &got)) ==
-			    NULL || !same_entry(name, got, fi->FileName, len)))
-				skipped++;
-			else if (probe) {
-				/* the mark and its clearing find a mapped view */
-				if (NT_SUCCESS(NtSetInformationFile(h, &io, &di,
-				    sizeof(di), FileDispositionInformation)) &&
-				    NT_SUCCESS(NtSetInformationFile(h, &io,
-				    &undo, sizeof(undo),
-				    FileDispositionInformation)))
-					done++;
-				else
-					other++;
-			} else if (NT_SUCCESS(NtSetInformationFile(h, &io, &di,
-			    sizeof(di), FileDispositionInformation)))
-				done++;
+			if (nthreads > 1 && fi->FileNameLength <= 512)
+				ring_put(fi->FileName, fi->FileNameLength);
 			else
-				other++;
-			NtClose(h);
+				one_file(&nbuf0, fi->FileName,
+				    fi->FileNameLength);
 		next:
 			if (fi->NextEntryOffset == 0)
 				break;
 		}
 	}
+	if (nthreads > 1) {
+		AcquireSRWLockExclusive(&ring_lock);
+		ring_end = 1;
+		WakeAllConditionVariable(&ring_work);
+		ReleaseSRWLockExclusive(&ring_lock);
+		WaitForMultipleObjects((DWORD)nthreads, th, TRUE, INFINITE);
+	}
 	NtClose(dir);
 	QueryPerformanceCounter(&t1);
 	printf("files %lu %s %lu locked %lu skipped %lu other %lu us %lld\n",
-	    n, probe ? "free" : "deleted", done, locked, skipped, other,
+	    n, probe ? "free" : "deleted", (unsigned long)done + ldone,
+	    (unsigned long)locked, (unsigned long)skipped,
+	    (unsigned long)other,
 	    (t1.QuadPart - t0.QuadPart) * 1000000 / f.QuadPart);
 	return 0;
 }

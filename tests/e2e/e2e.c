@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1019,8 +1020,10 @@ trace_field(const char *line, const char *eol, const char *key)
  * path-based DeleteFileW.  Each file must be opened once, by its bare
  * name relative to the directory's handle, without FILE_DELETE_ON_CLOSE,
  * and marked for deletion (FileDispositionInformation, 13, or its Ex
- * form, 64) through a handle that is not the directory's before anything
- * else is opened; nothing is deleted, renamed or moved by path.
+ * form, 64) through a handle that is not the directory's before that
+ * thread opens anything else (each worker of --threads has a file in hand
+ * of its own; Wine's trace names the thread); nothing is deleted, renamed
+ * or moved by path.
  */
 static void
 t_delete_goes_through_the_probing_handle(void **state)
@@ -1028,8 +1031,12 @@ t_delete_goes_through_the_probing_handle(void **state)
 	static const char *const names[] = { "a.mmp", "b.mmp", "r.mmp" };
 	enum { N = sizeof names / sizeof names[0] };
 	struct fx *f = *state;
-	int opened[N] = { 0 }, disposed[N] = { 0 }, cur = -1, nopen = 0;
-	char root[64] = "", curh[64] = "";
+	int opened[N] = { 0 }, disposed[N] = { 0 }, nopen = 0, nth = 0;
+	struct {		/* each thread's file in hand (--threads) */
+		char id[8];
+		int cur;
+		char root[64], curh[64];
+	} th[64], *me;
 	struct run *r;
 
 	for (size_t i = 0; i < N; i++)
@@ -1046,6 +1053,23 @@ t_delete_goes_through_the_probing_handle(void **state)
 			eol = l + strlen(l);
 		t = strstr(l, ":trace:file:");
 		if (t != NULL && t < eol) {
+			int k;
+
+			/* Wine's thread ID starts the line: "07d8:trace:" */
+			for (k = 0; k < nth && (t - l != (long)strlen(th[k].id) ||
+			    strncmp(th[k].id, l, (size_t)(t - l)) != 0); k++)
+				;
+			if (k == nth) {
+				if (nth == 64 || t - l >= 8)
+					fail_msg("unreadable trace: %.*s",
+					    (int)(eol - l), l);
+				fmt(th[k].id, sizeof th[k].id, "%.*s",
+				    (int)(t - l), l);
+				th[k].cur = -1;
+				th[k].root[0] = th[k].curh[0] = '\0';
+				nth++;
+			}
+			me = &th[k];
 			t += strlen(":trace:file:");
 			if (strncmp(t, "DeleteFile", 10) == 0 ||
 			    strncmp(t, "NtDeleteFile", 12) == 0 ||
@@ -1064,7 +1088,7 @@ t_delete_goes_through_the_probing_handle(void **state)
 					fail_msg("opened to delete on close: "
 					    "%.*s", (int)(eol - l), l);
 				}
-				cur = -1;
+				me->cur = -1;
 				for (size_t i = 0; i < N; i++) {
 					char bare[32], tail[32];
 
@@ -1073,9 +1097,10 @@ t_delete_goes_through_the_probing_handle(void **state)
 					fmt(tail, sizeof tail, "\\\\%s\"",
 					    names[i]);
 					if (strcmp(name, bare) == 0) {
-						cur = (int)i;
+						me->cur = (int)i;
 						opened[i]++;
-						fmt(root, sizeof root, "%s",
+						fmt(me->root, sizeof me->root,
+						    "%s",
 						    trace_field(t, eol, "root="));
 					} else if (strstr(name, tail) != NULL) {
 						dump(r);
@@ -1083,14 +1108,14 @@ t_delete_goes_through_the_probing_handle(void **state)
 						    names[i], name);
 					}
 				}
-				if (cur >= 0 && (strcmp(root, "(nil)") == 0 ||
-				    root[0] == '\0')) {
+				if (me->cur >= 0 && (strcmp(me->root, "(nil)") ==
+				    0 || me->root[0] == '\0')) {
 					dump(r);
 					fail_msg("%s opened without the "
-					    "directory's handle", names[cur]);
+					    "directory's handle", names[me->cur]);
 				}
 				nopen++;
-				curh[0] = '\0';
+				me->curh[0] = '\0';
 			} else if (strncmp(t, "NtSetInformationFile (", 22) == 0) {
 				const char *a = t + 22, *c;
 				unsigned long cls;
@@ -1110,17 +1135,17 @@ t_delete_goes_through_the_probing_handle(void **state)
 					fail_msg("renamed: %.*s", (int)(eol - l),
 					    l);
 				}
-				if ((cls == 13 || cls == 64) && (cur < 0 ||
-				    strcmp(h, root) == 0 || (curh[0] != '\0' &&
-				    strcmp(h, curh) != 0))) {
+				if ((cls == 13 || cls == 64) && (me->cur < 0 ||
+				    strcmp(h, me->root) == 0 || (me->curh[0] != '\0' &&
+				    strcmp(h, me->curh) != 0))) {
 					dump(r);
 					fail_msg("a disposition through handle "
 					    "%s, not the handle that probed "
 					    "the file just opened", h);
 				}
 				if (cls == 13 || cls == 64) {
-					fmt(curh, sizeof curh, "%s", h);
-					disposed[cur] = 1;
+					fmt(me->curh, sizeof me->curh, "%s", h);
+					disposed[me->cur] = 1;
 				}
 			}
 		}
@@ -1380,6 +1405,162 @@ t_many_files_all_but_locked_deleted(void **state)
 	assert_int_equal(left, nlocked);
 }
 
+/*
+ * --threads: the same directory, scanned with 1 thread and with 8, gives
+ * the same bytes on standard output in every format, and the same stderr
+ * with --verbose but for its timing.  Free files (re-made, with one fixed
+ * time, before each delete), files locked by another process, read-only
+ * files, a link to a file outside, a name Windows cannot open, a Unicode
+ * name.  (A file that vanishes between the listing and its probe is the
+ * unit tests' (test_pipe): Wine 8 does not list a dangling symlink, and a
+ * real race would not vanish at the same point in both runs.)  JSON's
+ * "started" is the only field made equal before comparing; the verbose
+ * line "in N ms" is cut.
+ */
+enum { MIXED_FREE = 300 };
+
+static void
+mixed_free(struct fx *f)
+{
+	struct timespec t[2] = { { 1700000000, 0 }, { 1700000000, 0 } };
+	char rel[32];
+	DIR *dir;
+
+	for (int i = 0; i < MIXED_FREE; i++) {
+		fmt(rel, sizeof rel, "m%04d.mmp", i);
+		mkfile(U(f, rel));
+	}
+	mkfile(U(f, "\xc3\xa9t\xc3\xa9.mmp"));
+	if ((dir = opendir(f->udir)) == NULL)
+		fail_msg("opendir: %s", strerror(errno));
+	for (struct dirent *de; (de = readdir(dir)) != NULL; )
+		if (de->d_name[0] != '.')
+			utimensat(dirfd(dir), de->d_name, t,
+			    AT_SYMLINK_NOFOLLOW);
+	closedir(dir);
+}
+
+static char *
+normalised(const struct run *r, int err)
+{
+	char *s = strdup(err ? r->err : r->raw), *p, *q;
+
+	if (s == NULL)
+		fail_msg("out of memory");
+	if ((p = strstr(s, "\"started\":\"")) != NULL &&
+	    (q = strchr(p + 11, '"')) != NULL)
+		memmove(p + 11, q, strlen(q) + 1);
+	if (err && (p = strstr(s, " .mmp files in ")) != NULL &&
+	    (q = strstr(p, " ms\n")) != NULL)
+		memmove(p, q, strlen(q) + 1);
+	return s;
+}
+
+/* How many threads (Wine's trace prefix "00f8:") made a call on a name. */
+static int
+distinct_openers(const char *trace, const char *call, const char *name)
+{
+	char ids[64][8];
+	int n = 0;
+
+	for (const char *p = trace; (p = strstr(p, call)) != NULL; p++) {
+		const char *bol = p, *eol = strchr(p, '\n');
+		int i;
+
+		while (bol > trace && bol[-1] != '\n')
+			bol--;
+		if (p - bol < 5 || bol[4] != ':' ||
+		    !(strstr(p, name) != NULL && (eol == NULL ||
+		    strstr(p, name) < eol)))
+			continue;
+		for (i = 0; i < n && strncmp(ids[i], bol, 4) != 0; i++)
+			;
+		if (i == n && n < 64)
+			memcpy(ids[n++], bol, 4);
+	}
+	return n;
+}
+
+static void
+t_threads_same_output(void **state)
+{
+	static const char *const modes[][4] = {
+		{ "text", "--delete", "-v", "--holders" },
+		{ "csv", "--force", "-v", "--older-than=1h" },
+		{ "json", "--delete", "--older-than", "1d" },
+	};
+	struct fx *f = *state;
+	char target[PATH_MAX];
+	struct run *one, *eight;
+	char *o1, *o8, *e1, *e8;
+
+	mkfile(U(f, "held1.mmp"));
+	mkfile(U(f, "held2.mmp"));
+	mkfile(U(f, "ro1.mmp"));
+	mkfile(U(f, "ro2.mmp"));
+	chmod(U(f, "ro1.mmp"), 0444);
+	chmod(U(f, "ro2.mmp"), 0444);
+	mkfile(U(f, "q?x.mmp"));
+	fmt(target, sizeof target, "%s/target.dat", f->uout);
+	mkfile(target);
+	if (symlink(target, U(f, "link.mmp")) != 0)
+		fail_msg("symlink: %s", strerror(errno));
+	HOLD(f, NULL, NULL, "held1.mmp", "held2.mmp");
+
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		mixed_free(f);
+		one = MM(f, "--threads", "1", "--format", modes[m][0],
+		    modes[m][1], modes[m][2], modes[m][3], "--dir", f->wdir);
+		o1 = normalised(one, 0);
+		e1 = normalised(one, 1);
+		mixed_free(f);
+		eight = MM(f, "--threads", "8", "--format", modes[m][0],
+		    modes[m][1], modes[m][2], modes[m][3], "--dir", f->wdir);
+		o8 = normalised(eight, 0);
+		e8 = normalised(eight, 1);
+		if (eight->status != one->status || strcmp(o1, o8) != 0 ||
+		    strcmp(e1, e8) != 0) {
+			fprintf(stderr, "--- 1 thread, %s:\n%s\n%s", modes[m][0],
+			    o1, e1);
+			fprintf(stderr, "--- 8 threads:\n%s\n%s", o8, e8);
+			fail_msg("--threads 8 differs from --threads 1 (%s)",
+			    modes[m][0]);
+		}
+		if (m == 0) {
+			expect_exit(eight, 2);
+			expect_line(eight, "locked", W(f, "held1.mmp"));
+			expect_line(eight, "read-only", W(f, "ro2.mmp"));
+			expect_line(eight, "skipped", W(f, "link.mmp"));
+			expect_line(eight, "error", W(f, "q?x.mmp"));
+			expect_line(eight, "deleted",
+			    W(f, "\xc3\xa9t\xc3\xa9.mmp"));
+			expect_line(eight, "deleted", W(f, "m0299.mmp"));
+			expect_gone(U(f, "m0000.mmp"));
+		}
+		if (strlen(o1) < MIXED_FREE * 20)
+			fail_msg("too little output to compare (%s)",
+			    modes[m][0]);
+		free(o1);
+		free(o8);
+		free(e1);
+		free(e8);
+	}
+	expect_exists(U(f, "held1.mmp"));
+	expect_exists(target);
+
+	/* and the 8 were at work: the free files opened on several threads */
+	mixed_free(f);
+	one = MMENV(f, "WINEDEBUG=+file", "--threads", "8", "--delete", "-q",
+	    "--dir", f->wdir);
+	if (distinct_openers(one->err, "NtCreateFile handle=", "name=L\"m0") <
+	    4) {
+		dump(one);
+		fail_msg("--threads 8 opened the files on %d threads",
+		    distinct_openers(one->err, "NtCreateFile handle=",
+		    "name=L\"m0"));
+	}
+}
+
 int
 main(void)
 {
@@ -1437,6 +1618,7 @@ main(void)
 		T(t_attribute_handle_is_not_a_lock),
 		T(t_two_holders_and_free_files),
 		T(t_many_files_all_but_locked_deleted),
+		T(t_threads_same_output),
 	};
 
 	/* E2E_FILTER=t_link* or E2E_CASES="t_a t_b": the tests to run. */

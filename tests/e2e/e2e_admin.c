@@ -736,6 +736,70 @@ t_ctrl_c_stops_wait(void **state)
 	}
 }
 
+/*
+ * Ctrl+C with eight workers busy deleting: each finishes the file in hand
+ * and takes no other, every file tried is reported once and only those
+ * are gone, and the summary is printed.  The signal goes once the trace
+ * shows NCTRL files opened; if the run ended first (the race did not
+ * happen), it runs again, twice at most.
+ */
+enum { NCTRL_FILES = 4000, NCTRL = 400 };
+
+static void
+t_ctrl_c_with_workers_busy(void **state)
+{
+	static int lines[NCTRL_FILES];
+	struct fx *f = *state;
+	struct job j;
+	struct run *r = &f->r;
+	char rel[32], head[64];
+	int attempt, gone, said;
+
+	for (attempt = 0; attempt < 3; attempt++) {
+		for (int i = 0; i < NCTRL_FILES; i++) {
+			fmt(rel, sizeof rel, "c%04d.mmp", i);
+			mkfile(U(f, rel));
+		}
+		mm_start_env(f, &j, r, ARGS("WINEDEBUG=+file"), NULL,
+		    ARGS("--delete", "--threads", "8", "--dir", f->wdir));
+		mm_await_n(f, &j, "name=L\"c", NCTRL);
+		if (kill(j.pid, SIGINT) != 0)
+			fail_msg("kill: %s", strerror(errno));
+		mm_wait(f, &j);
+		if (r->status == 2)
+			break;
+		/* ended before the signal: the race never happened */
+		expect_exit(r, 0);
+		fprintf(stderr, "t_ctrl_c_with_workers_busy: the run ended "
+		    "before Ctrl+C; again\n");
+		run_free(r);
+	}
+	if (attempt == 3)
+		fail_msg("the run always ended before Ctrl+C reached it");
+	expect_in(r, err, "interrupted: '");
+	memset(lines, 0, sizeof lines);
+	fmt(head, sizeof head, "deleted   %s\\c", f->wdir);
+	for (const char *p = r->out; (p = strstr(p, head)) != NULL; p++)
+		lines[atoi(p + strlen(head)) % NCTRL_FILES]++;
+	gone = said = 0;
+	for (int i = 0; i < NCTRL_FILES; i++) {
+		fmt(rel, sizeof rel, "c%04d.mmp", i);
+		if (lines[i] > 1 || lines[i] != !exists(U(f, rel))) {
+			dump(r);
+			fail_msg("%s: %d deleted lines, %s", rel, lines[i],
+			    exists(U(f, rel)) ? "still there" : "gone");
+		}
+		gone += lines[i];
+	}
+	said = count_status(r->out, "deleted");
+	if (gone == 0 || gone >= NCTRL_FILES || said != gone ||
+	    !has_count(summary(r->out), gone, "deleted")) {
+		dump(r);
+		fail_msg("%d files gone, %d deleted lines", gone, said);
+	}
+	expect_summary(r, gone, ".mmp file");
+}
+
 /* ---- Exchange's Webtemp ---- */
 
 static void
@@ -928,6 +992,7 @@ main(void)
 		T(t_wait_until_released),
 		T(t_wait_gives_up),
 		T(t_ctrl_c_stops_wait),
+		T(t_ctrl_c_with_workers_busy),
 		T(t_exchange_webtemp),
 		T(t_missing_profile_directory_that_is_webtemp_exit3),
 		T(t_log_appends_whole_crlf_lines),

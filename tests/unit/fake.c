@@ -1,15 +1,22 @@
-/* The fake platform: directories, files, registry and output in memory. */
+/*
+ * The fake platform: directories, files, registry and output in memory.
+ * plat_file and the worker threads (pthreads) are real threads' business:
+ * plat_file touches only its own file's record, and counts what the tests
+ * ask about under a lock of its own.
+ */
+#include <errno.h>
+#include <pthread.h>
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fake.h"
 #include "mmpclean.h"
 #include "win32/rules.h"
 
-#define MAXF 256
 #define MAXD 16
 
 struct ffile {
@@ -23,6 +30,7 @@ struct ffile {
 	int vanish, deleted, opens;
 	int deletes;		/* plat_file calls with ACT_DELETE */
 	int64_t mtime;
+	const char *failtext;	/* what a failure says, or NULL */
 };
 struct fdir {
 	char path[256];
@@ -31,8 +39,11 @@ struct fdir {
 	int others;		/* other runs in it: plat_dir_others */
 	int has_id;
 	struct plat_dirid id;	/* if has_id */
-	struct ffile f[MAXF];
-	int n;
+	struct ffile *f;
+	int n, cap;
+	int *hash;		/* file index + 1 by name, made at the open */
+	size_t hcap;
+	int hashed;		/* n when it was made */
 };
 struct plat_dir {
 	struct fdir *d;
@@ -118,7 +129,21 @@ static struct {
 	} drives[8];
 	int ndrives;
 	char lasterr[256];
+	/* worker threads and plat_file's concurrency, under fl */
+	int threads_started, thread_fail, inflight, inflight_max, stall,
+	    stall_timeouts, calls, ctrl_c_at_call, calls_after_ctrl_c;
+	unsigned latency_us;
+	int interrupt_at_end;
 } w;
+static pthread_mutex_t fl = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fl_cond = PTHREAD_COND_INITIALIZER;
+static int ctrl_c;		/* atomic: any thread asks plat_interrupted */
+
+static void
+press_ctrl_c(void)
+{
+	__atomic_store_n(&ctrl_c, 1, __ATOMIC_SEQ_CST);
+}
 
 void
 fake_reset(void)
@@ -139,7 +164,12 @@ fake_reset(void)
 		free(w.scripts[i].out), free(w.scripts[i].err);
 	sb_free(&w.child_args);
 	sb_free(&w.stopped);
+	for (int i = 0; i < w.nd; i++) {
+		free(w.d[i].f);
+		free(w.d[i].hash);
+	}
 	memset(&w, 0, sizeof(w));
+	__atomic_store_n(&ctrl_c, 0, __ATOMIC_SEQ_CST);
 	strcpy(w.windir, "C:\\WINDOWS");
 	strcpy(w.host, "WEB1");
 	w.admin = 1;
@@ -388,7 +418,14 @@ fake_file(const char *dir, const char *name, unsigned attrs)
 
 	fake_dir(dir);
 	d = find_dir(dir, 1);
-	strcpy(d->f[d->n].name, name);
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		if ((d->f = realloc(d->f, (size_t)d->cap * sizeof(*d->f))) ==
+		    NULL)
+			abort();
+	}
+	memset(&d->f[d->n], 0, sizeof(d->f[0]));
+	snprintf(d->f[d->n].name, sizeof(d->f[0].name), "%s", name);
 	d->f[d->n].attrs = attrs;
 	d->f[d->n].mtime = 1700000000 - 86400;
 	d->n++;
@@ -412,6 +449,23 @@ fake_fail(const char *dir, const char *name, enum pst st)
 {
 	find_file(dir, name)->fail = st;
 }
+
+void
+fake_fail_text(const char *dir, const char *name, const char *text)
+{
+	find_file(dir, name)->fail = PST_IO;
+	find_file(dir, name)->failtext = text;
+}
+
+void fake_stall(int k) { w.stall = k; }
+void fake_latency_us(unsigned us) { w.latency_us = us; }
+void fake_thread_fail(int fail) { w.thread_fail = fail; }
+void fake_interrupt_at_call(int n) { w.ctrl_c_at_call = n; }
+void fake_interrupt_at_end(void) { w.interrupt_at_end = 1; }
+int fake_threads_started(void) { return w.threads_started; }
+int fake_inflight_max(void) { return w.inflight_max; }
+int fake_stall_timeouts(void) { return w.stall_timeouts; }
+int fake_calls_after_ctrl_c(void) { return w.calls_after_ctrl_c; }
 
 void
 fake_listed_attrs(const char *dir, const char *name, unsigned attrs)
@@ -535,6 +589,12 @@ plat_lasterror(void)
 	return w.lasterr[0] != '\0' ? w.lasterr : "fake I/O error 1117";
 }
 
+const char *
+plat_errtext(const struct plat_err *e)
+{
+	return e->text != NULL ? e->text : "fake I/O error 1117";
+}
+
 void
 fake_drive(char letter, int remote, const char *target)
 {
@@ -617,6 +677,16 @@ plat_windows_dir(char **path)
 	return PST_OK;
 }
 
+static size_t
+hash_name(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
@@ -630,6 +700,18 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		d = &w.d[d->alias_of];
 	*dp = calloc(1, sizeof(**dp));
 	(*dp)->d = d;
+	/* by name for plat_file, before any worker looks */
+	free(d->hash);
+	d->hcap = (size_t)d->n * 2 + 1;
+	d->hash = calloc(d->hcap, sizeof(*d->hash));
+	for (int i = 0; d->hash != NULL && i < d->n; i++) {
+		size_t h = hash_name(d->f[i].name) % d->hcap;
+
+		while (d->hash[h] != 0)
+			h = (h + 1) % d->hcap;
+		d->hash[h] = i + 1;
+	}
+	d->hashed = d->n;
 	if (d->has_id)
 		*id = d->id;
 	else {
@@ -651,12 +733,15 @@ plat_dir_next(struct plat_dir *dp, struct plat_entry *e)
 	struct ffile *f;
 
 	for (;;) {
-		if (dp->pos >= dp->d->n)
+		if (dp->pos >= dp->d->n) {
+			if (w.interrupt_at_end)
+				press_ctrl_c();
 			return dp->d->list_fail != PST_OK ?
 			    dp->d->list_fail : PST_END;
+		}
 		if (w.interrupt_after > 0 &&
 		    ++w.entries_listed >= w.interrupt_after)
-			w.entries_listed = -1000000;	/* Ctrl+C pressed */
+			press_ctrl_c();
 		f = &dp->d->f[dp->pos++];
 		if (f->deleted)
 			continue;
@@ -680,15 +765,77 @@ plat_dir_others(struct plat_dir *dp)
 	return dp->d->others;
 }
 
-enum pst
-plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
-    unsigned flags)
+static struct ffile *
+file_of(struct fdir *d, const char *name)
 {
-	struct ffile *f = NULL;
+	size_t h;
 
-	for (int i = 0; i < dp->d->n; i++)
-		if (strcmp(dp->d->f[i].name, name) == 0)
-			f = &dp->d->f[i];
+	if (d->hash != NULL && d->hashed == d->n) {
+		for (h = hash_name(name) % d->hcap; d->hash[h] != 0;
+		    h = (h + 1) % d->hcap)
+			if (strcmp(d->f[d->hash[h] - 1].name, name) == 0)
+				return &d->f[d->hash[h] - 1];
+		return NULL;
+	}
+	for (int i = 0; i < d->n; i++)
+		if (strcmp(d->f[i].name, name) == 0)
+			return &d->f[i];
+	return NULL;
+}
+
+/*
+ * One call into plat_file begins: counted; with fake_stall(k), the first
+ * k calls wait until all k are inside at once (or 10 s, counted as a
+ * timeout); fake_interrupt_at_call(n) presses Ctrl+C as the nth begins.
+ */
+static void
+call_begin(void)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&fl);
+	w.calls++;
+	if (__atomic_load_n(&ctrl_c, __ATOMIC_SEQ_CST))
+		w.calls_after_ctrl_c++;
+	if (w.ctrl_c_at_call > 0 && w.calls == w.ctrl_c_at_call)
+		press_ctrl_c();
+	if (++w.inflight > w.inflight_max)
+		w.inflight_max = w.inflight;
+	if (w.stall > 0 && w.calls <= w.stall) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		if (w.inflight >= w.stall)
+			pthread_cond_broadcast(&fl_cond);
+		while (w.inflight < w.stall && w.inflight_max < w.stall)
+			if (pthread_cond_timedwait(&fl_cond, &fl, &until) ==
+			    ETIMEDOUT) {
+				w.stall_timeouts++;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&fl);
+	if (w.latency_us > 0) {
+		struct timespec t = { 0, (long)w.latency_us * 1000 };
+
+		nanosleep(&t, NULL);
+	}
+}
+
+static enum pst
+call_end(enum pst r)
+{
+	pthread_mutex_lock(&fl);
+	w.inflight--;
+	pthread_mutex_unlock(&fl);
+	return r;
+}
+
+static enum pst
+file_op(struct plat_dir *dp, const char *name, enum plat_act act,
+    unsigned flags, struct plat_err *err)
+{
+	struct ffile *f = file_of(dp->d, name);
+
 	if (f == NULL || f->deleted || f->vanish)
 		return PST_GONE;
 	f->opens++;
@@ -701,8 +848,10 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 			f->locked--;
 		return f->lockst != PST_OK ? f->lockst : PST_LOCKED;
 	}
-	if (f->fail != PST_OK)
+	if (f->fail != PST_OK) {
+		err->text = f->failtext;
 		return f->fail;
+	}
 	if (act == ACT_DELETE) {
 		f->deletes++;
 		/* as plat.h says of the backend: Windows refuses, unless FORCE */
@@ -711,6 +860,104 @@ plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
 		f->deleted = 1;
 	}
 	return PST_OK;
+}
+
+enum pst
+plat_file(struct plat_dir *dp, const char *name, enum plat_act act,
+    unsigned flags, struct plat_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	call_begin();
+	return call_end(file_op(dp, name, act, flags, err));
+}
+
+/* Threads: pthreads. */
+struct plat_thread {
+	pthread_t t;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *
+thread_main(void *p)
+{
+	struct plat_thread *t = p;
+
+	t->fn(t->arg);
+	return NULL;
+}
+
+enum pst
+plat_thread_start(void (*fn)(void *), void *arg, struct plat_thread **tp)
+{
+	struct plat_thread *t;
+
+	if (w.thread_fail)
+		return PST_NOMEM;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return PST_NOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	if (pthread_create(&t->t, NULL, thread_main, t) != 0) {
+		free(t);
+		return PST_IO;
+	}
+	w.threads_started++;
+	*tp = t;
+	return PST_OK;
+}
+
+void
+plat_thread_join(struct plat_thread *t)
+{
+	pthread_join(t->t, NULL);
+	free(t);
+}
+
+struct plat_lock {
+	pthread_mutex_t m;
+	pthread_cond_t c[2];
+};
+
+enum pst
+plat_lock_new(struct plat_lock **lp)
+{
+	struct plat_lock *l = malloc(sizeof(*l));
+
+	if (l == NULL)
+		return PST_NOMEM;
+	pthread_mutex_init(&l->m, NULL);
+	pthread_cond_init(&l->c[0], NULL);
+	pthread_cond_init(&l->c[1], NULL);
+	*lp = l;
+	return PST_OK;
+}
+
+void
+plat_lock_free(struct plat_lock *l)
+{
+	pthread_mutex_destroy(&l->m);
+	pthread_cond_destroy(&l->c[0]);
+	pthread_cond_destroy(&l->c[1]);
+	free(l);
+}
+
+void plat_lock(struct plat_lock *l) { pthread_mutex_lock(&l->m); }
+void plat_unlock(struct plat_lock *l) { pthread_mutex_unlock(&l->m); }
+
+void
+plat_wait(struct plat_lock *l, enum plat_cond c)
+{
+	pthread_cond_wait(&l->c[c], &l->m);
+}
+
+void
+plat_wake(struct plat_lock *l, enum plat_cond c, int all)
+{
+	if (all)
+		pthread_cond_broadcast(&l->c[c]);
+	else
+		pthread_cond_signal(&l->c[c]);
 }
 
 int64_t
@@ -743,7 +990,7 @@ plat_log_open(const char *path, struct plat_log **lp)
 			for (int i = 0; i < d->n; i++)
 				if (ascii_casecmp(d->f[i].name, slash + 1) == 0)
 					the_log.file = &d->f[i];
-			if (the_log.file == NULL && d->n < MAXF) {
+			if (the_log.file == NULL) {
 				fake_file(d->path, slash + 1, 0);
 				the_log.file = &d->f[d->n - 1];
 			}
@@ -857,7 +1104,7 @@ plat_reboot_delete(struct plat_dir *dp, const char *name)
 int
 plat_interrupted(void)
 {
-	return w.entries_listed < 0;
+	return __atomic_load_n(&ctrl_c, __ATOMIC_SEQ_CST);
 }
 
 enum pst
@@ -962,7 +1209,7 @@ plat_sleep_ms(unsigned ms)
 	w.slept += ms;
 	sb_printf(&w.sleeps, "%s%u", w.sleeps.len ? " " : "", ms);
 	if (w.interrupt_sleeps > 0 && --w.interrupt_sleeps == 0)
-		w.entries_listed = -1000000;	/* Ctrl+C while asleep */
+		press_ctrl_c();	/* Ctrl+C while asleep */
 }
 
 enum pst
@@ -1184,7 +1431,7 @@ plat_child_wait(struct plat_child *const *c, size_t n, unsigned ms)
 	size_t best = n;
 
 	if (w.interrupt_waits > 0 && --w.interrupt_waits == 0)
-		w.entries_listed = -1000000;	/* Ctrl+C while waiting */
+		press_ctrl_c();		/* Ctrl+C while waiting */
 	for (size_t i = 0; i < n; i++) {
 		assert(!c[i]->ended && !c[i]->stopped);
 		if (best == n || c[i]->ends < c[best]->ends)

@@ -33,6 +33,8 @@ void fake_lock(const char *dir, const char *name, int locked);
 void fake_lock_as(const char *dir, const char *name, int locked,
     enum pst st);
 void fake_fail(const char *dir, const char *name, enum pst st);
+/* PST_IO saying text: each file's failure its own words. */
+void fake_fail_text(const char *dir, const char *name, const char *text);
 void fake_vanish(const char *dir, const char *name);
 /* The attributes the listing reports, when not the file's own (a race). */
 void fake_listed_attrs(const char *dir, const char *name, unsigned attrs);
@@ -108,6 +110,21 @@ const char *fake_stopped(void);		/* the computers stopped */
 int fake_most_running(void);		/* children at once, at most */
 int fake_children_alive(void);		/* started and not freed */
 void fake_interrupt_waits(int n);	/* Ctrl+C in the nth wait */
+
+/*
+ * Workers: the first k plat_file calls wait for each other until k are
+ * inside at once (a stall; 10 s at most, counted); every call sleeps us
+ * microseconds; starting a thread fails.
+ */
+void fake_stall(int k);
+void fake_latency_us(unsigned us);
+void fake_thread_fail(int fail);
+void fake_interrupt_at_call(int n);	/* Ctrl+C as the nth plat_file begins */
+void fake_interrupt_at_end(void);	/* Ctrl+C as the listing ends */
+int fake_threads_started(void);
+int fake_inflight_max(void);		/* most plat_file calls at once */
+int fake_stall_timeouts(void);
+int fake_calls_after_ctrl_c(void);	/* plat_file calls begun after it */
 
 int fake_run(const char *arg, ...);	/* NULL-terminated; argv[0] added */
 
