@@ -439,7 +439,19 @@ t_reboot_schedules_then_wineboot_deletes(void **state)
 	unlink(unc);
 	if (symlink(f->udir, unc) != 0)
 		fail_msg("symlink %s: %s", unc, strerror(errno));
+	/* a UNC --dir: refused on the command line, nothing scanned */
 	r = MM(f, "--delete", "--reboot", "--dir", "\\\\e2e-host\\share");
+	expect_exit(r, 4);
+	expect_in(r, err, "--reboot cannot schedule files in "
+	    "'\\\\e2e-host\\share': a network path is not there at boot");
+	if (r->out[0] != '\0') {
+		dump(r);
+		fail_msg("a refused command line printed a report");
+	}
+	expect_exists(U(f, "a.mmp"));
+	/* named by ProfileDirectory: refused file by file */
+	reg_set(f, 64, "REG_SZ", "\\\\e2e-host\\share");
+	r = MM(f, "--delete", "--reboot");
 	unlink(unc);
 	expect_exit(r, 2);
 	expect_line(r, "error", "\\\\e2e-host\\share\\a.mmp");
