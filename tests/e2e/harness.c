@@ -580,6 +580,14 @@ mm_argv(const char *argv[64], const char *const *args)
 
 	argv[n++] = "wine";
 	argv[n++] = g_exe;
+	/*
+	 * E2E_SERIAL: no worker threads (the 32-bit pass, where Wine's 32-bit
+	 * loader runs under qemu-i386 and a second thread never comes back).
+	 */
+	if (getenv("E2E_SERIAL") != NULL) {
+		argv[n++] = "--threads";
+		argv[n++] = "1";
+	}
 	while (*args != NULL && n < 63)
 		argv[n++] = *args++;
 	argv[n] = NULL;
