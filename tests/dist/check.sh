@@ -257,8 +257,8 @@ if mk=$(sh tests/x86/mkwine.sh "$B/x86wine" 2>&1); then
 	PATH=$B/x86wine/bin:$PATH WINE=$B/x86wine/bin/wine
 	WINEPREFIX=$B/wineprefix-x86
 	fresh_prefix 'C:\windows\syswow64\cmd.exe'
-	# no worker threads: under qemu-i386, a second thread of Wine's
-	# 32-bit loader never comes back (make e2e-x86's E2E_SERIAL)
+	# no worker threads: under qemu-i386 the x86 exe dies once workers
+	# start (make e2e-x86's E2E_SERIAL; see README)
 	SERIAL="--threads 1"
 	smoke "$U/x86/mmpclean.exe" x86
 	wineserver -k 2>/dev/null || true	# this prefix's server

@@ -582,7 +582,7 @@ mm_argv(const char *argv[64], const char *const *args)
 	argv[n++] = g_exe;
 	/*
 	 * E2E_SERIAL: no worker threads (the 32-bit pass, where Wine's 32-bit
-	 * loader runs under qemu-i386 and a second thread never comes back).
+	 * loader runs under qemu-i386 and the exe dies once workers start).
 	 */
 	if (getenv("E2E_SERIAL") != NULL) {
 		argv[n++] = "--threads";
