@@ -81,6 +81,51 @@ dirid_same(const struct plat_dirid *a, const struct plat_dirid *b)
 	    a->file[1] == b->file[1];
 }
 
+/*
+ * Wine only: the directory as a \??\unix\ name, for file.c's check that
+ * a deleted name is gone.  Wine looks a missing name up, relative to a
+ * directory, by reading the whole directory for a match in another case
+ * (dlls/ntdll/unix/file.c, find_file_in_dir): once per deleted file, that
+ * is quadratic in the number of files.  Under \??\unix\ the lookup is
+ * one stat, as a lookup in an NTFS index is on Windows.  kernel32's
+ * wine_get_unix_file_name is Wine's own export, absent on Windows, where
+ * d->ux stays NULL.  file.c uses the name only for an entry it finds by
+ * it before the delete, so a path that did not convert back exactly
+ * costs the fast check, never a wrong answer.
+ */
+static void
+unix_prefix(struct plat_dir *d)
+{
+	typedef char *(__cdecl *unix_name_fn)(const WCHAR *);
+	static const WCHAR pre[] = L"\\??\\unix";
+	const size_t plen = sizeof(pre) / sizeof(WCHAR) - 1;
+	HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+	FARPROC p;
+	char *u;
+	int n;
+	size_t i;
+
+	if (k32 == NULL ||
+	    (p = GetProcAddress(k32, "wine_get_unix_file_name")) == NULL)
+		return;
+	/* FARPROC's one conversion, as dll.c's */
+	if ((u = ((unix_name_fn)(void (*)(void))p)(d->nt)) == NULL)
+		return;
+	/* n counts the NUL, which becomes the trailing backslash */
+	n = MultiByteToWideChar(CP_UTF8, 0, u, -1, NULL, 0);
+	if (n > 0 && (d->ux = malloc((plen + (size_t)n) *
+	    sizeof(WCHAR))) != NULL) {
+		memcpy(d->ux, pre, plen * sizeof(WCHAR));
+		MultiByteToWideChar(CP_UTF8, 0, u, -1, d->ux + plen, n);
+		d->uxlen = plen + (size_t)n;
+		for (i = plen; i < d->uxlen - 1; i++)
+			if (d->ux[i] == L'/')
+				d->ux[i] = L'\\';
+		d->ux[d->uxlen - 1] = L'\\';
+	}
+	HeapFree(GetProcessHeap(), 0, u);
+}
+
 enum pst
 plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 {
@@ -107,7 +152,9 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 	d->list = malloc(LISTBUF);
 	d->info = malloc(d->infocap);
 	d->name16 = malloc(MAXNAME * sizeof(WCHAR));
-	if (d->list == NULL || d->info == NULL || d->name16 == NULL) {
+	d->ux16 = malloc(MAXNAME * sizeof(WCHAR));
+	if (d->list == NULL || d->info == NULL || d->name16 == NULL ||
+	    d->ux16 == NULL) {
 		plat_dir_close(d);
 		return nomem();
 	}
@@ -144,6 +191,7 @@ plat_dir_open(const char *path, struct plat_dir **dp, struct plat_dirid *id)
 		return nomem();
 	}
 	memcpy(d->self, d->info->Name.Buffer, d->info->Name.Length);
+	unix_prefix(d);
 	*dp = d;
 	return PST_OK;
 }
@@ -244,6 +292,8 @@ plat_dir_close(struct plat_dir *d)
 	free(d->name8);
 	free(d->self);
 	free(d->name16);
+	free(d->ux);
+	free(d->ux16);
 	free(d->info);
 	free(d);
 }

@@ -40,6 +40,7 @@ struct fbuf {
 	WCHAR *name16;			/* MAXNAME units */
 	OBJECT_NAME_INFORMATION *info;
 	ULONG infocap;
+	WCHAR *ux16;			/* MAXNAME units */
 };
 static _Thread_local struct fbuf *mine;
 
@@ -53,7 +54,8 @@ fbuf_new(void)
 	b->infocap = sizeof(OBJECT_NAME_INFORMATION) + 0x10000;
 	b->info = malloc(b->infocap);
 	b->name16 = malloc(MAXNAME * sizeof(WCHAR));
-	if (b->info == NULL || b->name16 == NULL) {
+	b->ux16 = malloc(MAXNAME * sizeof(WCHAR));
+	if (b->info == NULL || b->name16 == NULL || b->ux16 == NULL) {
 		fbuf_free(b);
 		return NULL;
 	}
@@ -73,6 +75,7 @@ fbuf_free(struct fbuf *b)
 		return;
 	free(b->info);
 	free(b->name16);
+	free(b->ux16);
 	free(b);
 }
 
@@ -319,7 +322,8 @@ probe(HANDLE h, unsigned flags)
  * until that handle is closed, and Windows then answers a new open with
  * STATUS_DELETE_PENDING; a name still there and not pending means the
  * removal failed (Wine: the unlink refused, after the disposition was
- * accepted).  One query, with no handle left open.
+ * accepted).  One query, with no handle left open: under Wine by the
+ * entry's \??\unix\ name when ux_name() found it (dir.c says why).
  */
 static enum pst
 gone(OBJECT_ATTRIBUTES *oa)
@@ -334,6 +338,30 @@ gone(OBJECT_ATTRIBUTES *oa)
 		    "name is still there");
 	r = oserr(E_NT, (unsigned long)st, C_FILE);
 	return r == PST_GONE ? PST_OK : r;
+}
+
+/*
+ * Wine only: the entry's \??\unix\ name into b->ux16 and *us, when its
+ * directory has one (dir.c) and that name finds the entry now, while the
+ * caller's handle holds it.  A name Wine matched some other way (in
+ * another case, or bytes that are not UTF-8) is not found so, and keeps
+ * the relative lookup.  One stat; no server request.
+ */
+static int
+ux_name(const struct plat_dir *d, const struct fbuf *b, size_t nw,
+    UNICODE_STRING *us, OBJECT_ATTRIBUTES *oa)
+{
+	FILE_BASIC_INFORMATION fb;
+
+	if (d->ux == NULL || d->uxlen + nw >= MAXNAME)
+		return 0;
+	memcpy(b->ux16, d->ux, d->uxlen * sizeof(WCHAR));
+	memcpy(b->ux16 + d->uxlen, b->name16, nw * sizeof(WCHAR));
+	us->Buffer = b->ux16;
+	us->Length = us->MaximumLength = (USHORT)((d->uxlen + nw) *
+	    sizeof(WCHAR));
+	InitializeObjectAttributes(oa, us, 0, NULL, NULL);
+	return NT_SUCCESS(NtQueryAttributesFile(oa, &fb));
 }
 
 /*
@@ -378,14 +406,14 @@ static enum pst
 file(struct plat_dir *d, const struct fbuf *b, const char *name,
     enum plat_act act, unsigned flags)
 {
-	UNICODE_STRING us;
-	OBJECT_ATTRIBUTES oa;
+	UNICODE_STRING us, uxs;
+	OBJECT_ATTRIBUTES oa, uxa;
 	IO_STATUS_BLOCK io;
 	HANDLE h;
 	NTSTATUS st;
 	ACCESS_MASK access = DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES;
 	size_t nw;
-	int classic = 0;
+	int classic = 0, ux = 0;
 	enum pst r;
 
 	if ((r = name_in(b->name16, name, &nw)) != PST_OK)
@@ -420,13 +448,14 @@ file(struct plat_dir *d, const struct fbuf *b, const char *name,
 			    "or space cannot be verified");
 		else
 			r = fail_text(PST_LINK, "the entry opens another file");
-	} else if (act == ACT_DELETE)
+	} else if (act == ACT_DELETE) {
+		ux = ux_name(d, b, nw, &uxs, &uxa);
 		r = dispose(d, h, flags, &classic);
-	else
+	} else
 		r = probe(h, flags);
 	NtClose(h);
 	if (r == PST_OK && classic)
-		r = gone(&oa);
+		r = gone(ux ? &uxa : &oa);
 	return r;
 }
 
@@ -434,7 +463,7 @@ enum pst
 plat_file(struct plat_dir *d, const char *name, enum plat_act act,
     unsigned flags, struct plat_err *err)
 {
-	struct fbuf own = { d->name16, d->info, d->infocap };
+	struct fbuf own = { d->name16, d->info, d->infocap, d->ux16 };
 	enum pst r;
 
 	r = file(d, mine != NULL ? mine : &own, name, act, flags);

@@ -116,6 +116,9 @@ struct plat_dir {
 	WCHAR *self;		/* the directory's object name */
 	USHORT selflen;		/* in units */
 	WCHAR *name16;		/* an entry's name, MAXNAME units */
+	WCHAR *ux;		/* Wine only: \??\unix\...\ of it, or NULL */
+	size_t uxlen;		/* in units */
+	WCHAR *ux16;		/* an entry's \??\unix name, MAXNAME units */
 	OBJECT_NAME_INFORMATION *info;	/* a handle's name */
 	ULONG infocap;
 	struct plat_dirid id;	/* its identity (handle_id) */

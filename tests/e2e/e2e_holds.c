@@ -6,7 +6,8 @@
  * STATUS_CANNOT_DELETE, as Windows does), a file deleted through one
  * handle while another keeps it, and a file whose delete is accepted but
  * whose name stays (an immutable file: the unlink fails after the
- * disposition was taken).  The harness (harness.h) says how tests run.
+ * disposition was taken); and how, under Wine, the check that a deleted
+ * name is gone looks.  The harness (harness.h) says how tests run.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -138,6 +139,90 @@ t_deleted_by_another_handle(void **state)
 	expect_no_line(r, W(f, "p.mmp"));
 }
 
+/* A line of text holding both a and then b. */
+static int
+line_with(const char *text, const char *a, const char *b)
+{
+	const char *l, *eol, *p;
+
+	for (l = text; *l != '\0'; l = *eol != '\0' ? eol + 1 : eol) {
+		if ((eol = strchr(l, '\n')) == NULL)
+			eol = l + strlen(l);
+		p = strstr(l, a);
+		if (p != NULL && p < eol && (p = strstr(p, b)) != NULL &&
+		    p + strlen(b) <= eol)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Under Wine the check that a deleted name is gone looks it up as
+ * \??\unix\<directory>\<name> (src/win32/dir.c says why): one stat, where
+ * a lookup relative to the directory reads the whole directory for a
+ * name that is not there, once per deleted file.  Wine's +file trace
+ * shows every NtQueryAttributesFile that finds nothing.  A name whose
+ * bytes are not UTF-8 (Wine lists the byte 0xff as U+FFFD and finds the
+ * file only by reading the directory) is not found so before the delete,
+ * and keeps the relative lookup.
+ */
+static void
+t_name_check_is_one_stat(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+
+	profile(f, "a.mmp");
+	profile(f, "bad\xff.mmp");
+
+	r = MMENV(f, "WINEDEBUG=+file", "--delete", "--dir", f->wdir);
+	expect_exit(r, 0);
+	expect_line(r, "deleted", W(f, "a.mmp"));
+	expect_line(r, "deleted", W(f, "bad\xef\xbf\xbd.mmp"));
+	expect_gone(U(f, "a.mmp"));
+	expect_gone(U(f, "bad\xff.mmp"));
+	if (!line_with(r->err, "NtQueryAttributesFile L\"\\\\??\\\\unix\\\\",
+	    "\\\\a.mmp\" not found")) {
+		dump(r);
+		fail_msg("a.mmp was not looked for under \\??\\unix\\");
+	}
+	if (strstr(r->err, "NtQueryAttributesFile L\"a.mmp\"") != NULL) {
+		dump(r);
+		fail_msg("a.mmp was looked for relative to the directory");
+	}
+	if (strstr(r->err, "NtQueryAttributesFile L\"bad\\fffd.mmp\" not "
+	    "found") == NULL) {
+		dump(r);
+		fail_msg("bad\\xff.mmp was not looked for relative to the "
+		    "directory");
+	}
+}
+
+/*
+ * The same name, held by an attribute-only handle from another process
+ * (as in t_deleted_by_another_handle): under \??\unix\ it is not found
+ * (its bytes are not the listing's), yet it is still there.  Only the
+ * relative lookup, which Wine matches by reading the directory, says so.
+ */
+static void
+t_name_wine_matched_by_reading_the_directory(void **state)
+{
+	struct fx *f = *state;
+	struct run *r;
+	int h;
+
+	profile(f, "bad\xff.mmp");
+	h = HOLD(f, NULL, "pending", "bad\xef\xbf\xbd.mmp");
+
+	r = MM(f, "--delete", "--dir", f->wdir);
+	expect_exit(r, 2);
+	expect_line(r, "error", W(f, "bad\xef\xbf\xbd.mmp"));
+	expect_in(r, out, "the name is still there");
+	expect_exists(U(f, "bad\xff.mmp"));
+	assert_int_equal(release(f, h), 0);
+	expect_gone(U(f, "bad\xff.mmp"));
+}
+
 /*
  * The disposition is accepted and the unlink then fails: under Wine an
  * immutable file (chattr +i).  Before mmpclean checked, it printed
@@ -181,6 +266,8 @@ main(void)
 		T(t_mapped_wait_until_unmapped),
 		T(t_deleted_by_another_handle),
 		T(t_removal_fails_is_an_error),
+		T(t_name_check_is_one_stat),
+		T(t_name_wine_matched_by_reading_the_directory),
 	};
 
 	return cmocka_run_group_tests_name("mmpclean e2e (holds that are "
