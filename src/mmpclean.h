@@ -235,7 +235,7 @@ void rep_progress(const struct counts *n, unsigned long seen);
 void rep_end(const struct run *r, int status);	/* flushed */
 void rep_end_log(int status);
 char *rep_summary_text(const struct run *r, int status);
-/* --computer: the fleet's report around each computer's own */
+/* out_fleet.c, --computer: the fleet's report around each computer's own */
 void rep_fleet_begin(const struct opts *o);
 /* relays one computer's report (or says why there is none): its status */
 int rep_fleet_host(const struct opts *o, const char *name, const char *out,
@@ -251,6 +251,16 @@ void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int out_log_is(struct plat_dir *d, const char *name);	/* our --log */
 int out_failed(void);	/* EXIT_FAILED once the report or log failed */
 int out_finish(void);	/* closes; EXIT_FAILED if an output failed */
+/* out.c's own writing, shared with out_fleet.c */
+#define CSV_HEAD_REPORT "status,path,size,last_write_utc,reason,computer\n"
+#define CSV_HEAD_WHERE "path,source,computer\n"
+struct sbuf;
+void out_put(enum plat_stream s, const struct sbuf *b);
+void out_put_log(struct sbuf *line);	/* the --log file, timestamped */
+void out_flush(void);	/* standard output's buffer, now */
+void out_json_str(struct sbuf *b, const char *key, const char *val);
+int64_t out_now(void);
+unsigned long out_json_next(void);
 
 /* text.c: a growable string, and names made fit for printing. */
 struct sbuf {
