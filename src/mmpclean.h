@@ -159,6 +159,18 @@ int path_normalise(const char *in, char **out, const char **why);
 enum expand_result { EXP_OK, EXP_UNDEFINED, EXP_NOMEM, EXP_FAILED };
 enum expand_result env_expand(const char *in, char **out, char **undef);
 char *src_describe(unsigned src);
+/* resolve.c's own, shared with remote.c */
+extern const char cur_version_key[];	/* HKLM's Windows NT\CurrentVersion */
+enum expand_result env_expand_depth(const char *in, char **out,
+    char **undef, int depth);
+/* said on standard error, and kept as a candidate with its error */
+void cand_fail(struct candlist *cl, unsigned src, const char *value,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* remote.c: --one-computer, another computer's directories from here */
+enum pst remote_var(const char *name, char **value, int depth);
+int connect_host(struct candlist *cl, const char *host);
+int on_host(struct candlist *cl, const char *host, char **path,
+    unsigned src);
 
 /* scan.c: one directory, streamed. */
 struct counts {
