@@ -90,6 +90,16 @@ struct opts {
 int opts_parse(struct opts *o, int argc, char **argv, char *err,
     size_t errlen);
 void opts_free(struct opts *o);
+/* opts_check.c: the options as a whole, after opts_parse read each */
+int opts_check(struct opts *o, const char **first, char *err,
+    size_t errlen);
+/* opts.c's own, shared with opts_check.c */
+int opts_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));	/* EXIT_USAGE */
+/* How many bytes of a value a message quotes; the reason always follows. */
+#define QUOTE_MAX 64
+#define QBUF (QUOTE_MAX + 6)
+const char *opts_quote(const char *s, char *buf);	/* buf: QBUF bytes */
 /* "90s", "30m", "12h", "7d": 0 and *secs, or -1 and *why. */
 int parse_age(const char *s, int64_t *secs, const char **why);
 extern const char usage_line[];
