@@ -207,6 +207,18 @@ struct run {
 	size_t nservices;
 };
 void run_add_service(struct run *r, const char *name);
+/* A file still locked after the listing, for one more look. */
+struct later {
+	char *name;
+	enum pst why;		/* PST_LOCKED, PST_MAPPED or PST_PENDING */
+	unsigned attrs;
+	uint64_t size;
+	int64_t mtime;
+	char *holders;		/* --holders: who holds it, or NULL */
+};
+/* holders.c: --holders, each of v[0..n) named (retries: start at 0) */
+void name_holders(struct plat_dir *d, struct run *r, struct later *v,
+    size_t n, int retries);
 int scan_dir(struct run *r, const struct cand *c);
 unsigned long counts_files(const struct counts *c);
 /* A name mmpclean may act on: the long name ends in ".mmp". */
