@@ -38,8 +38,9 @@ export WINEPREFIX := $(CURDIR)/$(B)/wineprefix
 export WINEDEBUG ?= -all
 export WINEDLLOVERRIDES ?= mscoree,mshtml=
 
-CORE_SRC := src/mmpclean.c src/opts.c src/resolve.c src/scan.c src/pipe.c \
-	    src/out.c src/text.c src/admin.c src/fleet.c
+CORE_SRC := src/mmpclean.c src/opts.c src/opts_check.c src/resolve.c \
+	    src/remote.c src/scan.c src/holders.c src/pipe.c src/out.c \
+	    src/out_fleet.c src/text.c src/admin.c src/fleet.c
 CORE_HDR := src/mmpclean.h src/plat.h
 # The Windows backend, one file per concern (src/win32/w32.h is theirs).
 WIN_SRC	 := $(sort $(wildcard src/win32/*.c))

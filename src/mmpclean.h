@@ -90,6 +90,16 @@ struct opts {
 int opts_parse(struct opts *o, int argc, char **argv, char *err,
     size_t errlen);
 void opts_free(struct opts *o);
+/* opts_check.c: the options as a whole, after opts_parse read each */
+int opts_check(struct opts *o, const char **first, char *err,
+    size_t errlen);
+/* opts.c's own, shared with opts_check.c */
+int opts_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));	/* EXIT_USAGE */
+/* How many bytes of a value a message quotes; the reason always follows. */
+#define QUOTE_MAX 64
+#define QBUF (QUOTE_MAX + 6)
+const char *opts_quote(const char *s, char *buf);	/* buf: QBUF bytes */
 /* "90s", "30m", "12h", "7d": 0 and *secs, or -1 and *why. */
 int parse_age(const char *s, int64_t *secs, const char **why);
 extern const char usage_line[];
@@ -159,6 +169,18 @@ int path_normalise(const char *in, char **out, const char **why);
 enum expand_result { EXP_OK, EXP_UNDEFINED, EXP_NOMEM, EXP_FAILED };
 enum expand_result env_expand(const char *in, char **out, char **undef);
 char *src_describe(unsigned src);
+/* resolve.c's own, shared with remote.c */
+extern const char cur_version_key[];	/* HKLM's Windows NT\CurrentVersion */
+enum expand_result env_expand_depth(const char *in, char **out,
+    char **undef, int depth);
+/* said on standard error, and kept as a candidate with its error */
+void cand_fail(struct candlist *cl, unsigned src, const char *value,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* remote.c: --one-computer, another computer's directories from here */
+enum pst remote_var(const char *name, char **value, int depth);
+int connect_host(struct candlist *cl, const char *host);
+int on_host(struct candlist *cl, const char *host, char **path,
+    unsigned src);
 
 /* scan.c: one directory, streamed. */
 struct counts {
@@ -185,6 +207,18 @@ struct run {
 	size_t nservices;
 };
 void run_add_service(struct run *r, const char *name);
+/* A file still locked after the listing, for one more look. */
+struct later {
+	char *name;
+	enum pst why;		/* PST_LOCKED, PST_MAPPED or PST_PENDING */
+	unsigned attrs;
+	uint64_t size;
+	int64_t mtime;
+	char *holders;		/* --holders: who holds it, or NULL */
+};
+/* holders.c: --holders, each of v[0..n) named (retries: start at 0) */
+void name_holders(struct plat_dir *d, struct run *r, struct later *v,
+    size_t n, int retries);
 int scan_dir(struct run *r, const struct cand *c);
 unsigned long counts_files(const struct counts *c);
 /* A name mmpclean may act on: the long name ends in ".mmp". */
@@ -235,7 +269,7 @@ void rep_progress(const struct counts *n, unsigned long seen);
 void rep_end(const struct run *r, int status);	/* flushed */
 void rep_end_log(int status);
 char *rep_summary_text(const struct run *r, int status);
-/* --computer: the fleet's report around each computer's own */
+/* out_fleet.c, --computer: the fleet's report around each computer's own */
 void rep_fleet_begin(const struct opts *o);
 /* relays one computer's report (or says why there is none): its status */
 int rep_fleet_host(const struct opts *o, const char *name, const char *out,
@@ -251,6 +285,16 @@ void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int out_log_is(struct plat_dir *d, const char *name);	/* our --log */
 int out_failed(void);	/* EXIT_FAILED once the report or log failed */
 int out_finish(void);	/* closes; EXIT_FAILED if an output failed */
+/* out.c's own writing, shared with out_fleet.c */
+#define CSV_HEAD_REPORT "status,path,size,last_write_utc,reason,computer\n"
+#define CSV_HEAD_WHERE "path,source,computer\n"
+struct sbuf;
+void out_put(enum plat_stream s, const struct sbuf *b);
+void out_put_log(struct sbuf *line);	/* the --log file, timestamped */
+void out_flush(void);	/* standard output's buffer, now */
+void out_json_str(struct sbuf *b, const char *key, const char *val);
+int64_t out_now(void);
+unsigned long out_json_next(void);
 
 /* text.c: a growable string, and names made fit for printing. */
 struct sbuf {

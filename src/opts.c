@@ -209,18 +209,15 @@ const char *const cmd_name[] = {
 	"--uninstall-eventlog"
 };
 
-/* How many bytes of a value a message quotes; the reason always follows. */
-#define QUOTE_MAX 64
-#define QBUF (QUOTE_MAX + 6)
-#define Q(s) quote((s), (char[QBUF]){ 0 })
+#define Q(s) opts_quote((s), (char[QBUF]){ 0 })
 
 /*
  * s in single quotes, for a message: longer than QUOTE_MAX bytes, it is
  * cut at a character boundary (never inside a UTF-8 sequence) and "..."
  * goes inside the quotes.
  */
-static const char *
-quote(const char *s, char *buf)
+const char *
+opts_quote(const char *s, char *buf)
 {
 	size_t n = strlen(s);
 
@@ -234,8 +231,8 @@ quote(const char *s, char *buf)
 	return buf;
 }
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+int
+opts_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -308,12 +305,12 @@ unknown_long(const char *name, size_t n, char *err, size_t errlen)
 			hit[nhit++] = d;
 	}
 	if (nhit == 0)
-		return fail(err, errlen, "unknown option %s", Q(shown));
+		return opts_fail(err, errlen, "unknown option %s", Q(shown));
 	for (size_t i = 0; i < nhit; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 		    "%s--%s", i == 0 ? "" : i + 1 < nhit ? ", " : " or ",
 		    hit[i]->name);
-	return fail(err, errlen, "unknown option %s%s; did you mean %s?",
+	return opts_fail(err, errlen, "unknown option %s%s; did you mean %s?",
 	    Q(shown), prefix ? " (options cannot be abbreviated)" : "",
 	    list);
 }
@@ -330,9 +327,9 @@ unknown_short(const char *p, char *err, size_t errlen)
 		if (((unsigned char)p[i] & 0xC0) != 0x80)
 			len = 0;
 	if (len == 0 || c <= ' ' || c == 0x7f)
-		return fail(err, errlen, "unknown option character 0x%02X",
+		return opts_fail(err, errlen, "unknown option character 0x%02X",
 		    (unsigned)c);
-	return fail(err, errlen, "unknown option '-%.*s'", len, p);
+	return opts_fail(err, errlen, "unknown option '-%.*s'", len, p);
 }
 
 static const struct optdef *
@@ -391,8 +388,8 @@ computer_names(struct opts *o, const char *val, char *err, size_t errlen)
 		memcpy(name, p, n);
 		name[n] = '\0';
 		if ((why = host_name_bad(name)) != NULL)
-			return fail(err, errlen, "--computer %s: %s is not a "
-			    "computer name: %s", Q(val), Q(name), why);
+			return opts_fail(err, errlen, "--computer %s: %s is "
+			    "not a computer name: %s", Q(val), Q(name), why);
 		p += strcspn(p, ",");
 		if (*p++ == '\0')
 			break;
@@ -409,8 +406,8 @@ take(struct opts *o, const struct optdef *d, const char *val,
 	const char *why;
 
 	if (d->once && first[d->id] != NULL)
-		return fail(err, errlen, "--%s given twice, %s and %s; give it "
-		    "once", d->name, Q(first[d->id]), Q(val));
+		return opts_fail(err, errlen, "--%s given twice, %s and %s; "
+		    "give it once", d->name, Q(first[d->id]), Q(val));
 	first[d->id] = val;
 	switch (d->id) {
 	case OPT_DELETE:
@@ -430,8 +427,8 @@ take(struct opts *o, const struct optdef *d, const char *val,
 		break;
 	case OPT_OLDER:
 		if (parse_age(val, &o->older_than, &why) != 0)
-			return fail(err, errlen, "--older-than %s %s", Q(val),
-			    why);
+			return opts_fail(err, errlen, "--older-than %s %s",
+			    Q(val), why);
 		break;
 	case OPT_FORMAT:
 		if (strcmp(val, "text") == 0)
@@ -441,8 +438,8 @@ take(struct opts *o, const struct optdef *d, const char *val,
 		else if (strcmp(val, "json") == 0)
 			o->format = FMT_JSON;
 		else
-			return fail(err, errlen, "--format %s is not a format: "
-			    "use text, csv or json", Q(val));
+			return opts_fail(err, errlen, "--format %s is not a "
+			    "format: use text, csv or json", Q(val));
 		break;
 	case OPT_LOG:
 		o->log = (char *)val;	/* normalised after the loop */
@@ -455,14 +452,15 @@ take(struct opts *o, const struct optdef *d, const char *val,
 		break;
 	case OPT_WAIT:
 		if (parse_seconds(val, &o->wait, &why) != 0)
-			return fail(err, errlen, "--wait %s %s", Q(val), why);
+			return opts_fail(err, errlen, "--wait %s %s", Q(val),
+			    why);
 		break;
 	case OPT_REBOOT:
 		o->reboot = 1;
 		break;
 	case OPT_THREADS:
 		if (parse_threads(val, &o->threads, &why) != 0)
-			return fail(err, errlen, "--threads %s %s", Q(val),
+			return opts_fail(err, errlen, "--threads %s %s", Q(val),
 			    why);
 		break;
 	case OPT_COMPUTER:
@@ -472,18 +470,18 @@ take(struct opts *o, const struct optdef *d, const char *val,
 		break;
 	case OPT_PARALLEL:
 		if (parse_count(val, 32, &o->parallel, &why) != 0)
-			return fail(err, errlen, "--parallel %s %s", Q(val),
-			    why);
+			return opts_fail(err, errlen, "--parallel %s %s",
+			    Q(val), why);
 		break;
 	case OPT_HOST_TIMEOUT:
 		if (parse_seconds(val, &o->host_timeout, &why) != 0)
-			return fail(err, errlen, "--host-timeout %s %s", Q(val),
-			    why);
+			return opts_fail(err, errlen, "--host-timeout %s %s",
+			    Q(val), why);
 		break;
 	case OPT_ONE_COMPUTER:
 		if ((why = host_name_bad(val)) != NULL)
-			return fail(err, errlen, "--one-computer %s is not a "
-			    "computer name: %s", Q(val), why);
+			return opts_fail(err, errlen, "--one-computer %s is "
+			    "not a computer name: %s", Q(val), why);
 		o->host = host_name_strip(val);
 		break;
 	case OPT_CONFIGURE:
@@ -537,7 +535,7 @@ parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
 		return 0;
 	}
 	if (a[0] != '-' || a[1] == '\0')
-		return fail(err, errlen, "unexpected argument %s%s", Q(a),
+		return opts_fail(err, errlen, "unexpected argument %s%s", Q(a),
 		    a[0] == '/' ? " (options start with - or --)" : "");
 	if (a[1] != '-') {
 		for (const char *p = a + 1; *p; p++) {
@@ -556,7 +554,7 @@ parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
 		return unknown_long(a + 2, n, err, errlen);
 	*which = d;
 	if (d->arg == NULL && a[2 + n] == '=')
-		return fail(err, errlen, "option '--%s' takes no value",
+		return opts_fail(err, errlen, "option '--%s' takes no value",
 		    d->name);
 	if (d->arg == NULL)
 		return take(o, d, NULL, first, err, errlen);
@@ -565,7 +563,7 @@ parse_arg(struct opts *o, int argc, char **argv, int *i, const char **first,
 	else if (*i + 1 < argc)
 		val = argv[++*i];	/* taken as it is, even "/?" or "-d" */
 	else
-		return fail(err, errlen, "option '--%s' needs a value",
+		return opts_fail(err, errlen, "option '--%s' needs a value",
 		    d->name);
 	return take(o, d, val, first, err, errlen);
 }
@@ -578,33 +576,12 @@ fleet_only(enum optid id)
 	    id == OPT_PARALLEL || id == OPT_HOST_TIMEOUT || id == OPT_EVENTLOG;
 }
 
-/* What cannot work with --computer or --one-computer: NULL, or why. */
-static const char *
-local_only(const struct opts *o)
-{
-	if (o->cmd != CMD_SCAN)
-		return o->cmd == CMD_CONFIGURE || o->cmd == CMD_UNCONFIGURE ?
-		    "sets this computer's own registry; run it on the server "
-		    "itself, or set ProfileDirectory by Group Policy (see "
-		    "deploy/)" : "changes this computer's own event log; run "
-		    "it on the server itself";
-	if (o->holders)
-		return "asks this computer's Restart Manager, which sees only "
-		    "its own processes; run mmpclean --holders on the server "
-		    "itself (or through the deployment kit, deploy/)";
-	if (o->reboot)
-		return "writes this computer's own list of files to delete at "
-		    "boot; run mmpclean --reboot on the server itself (or "
-		    "through the deployment kit, deploy/)";
-	return NULL;
-}
-
 int
 opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-	const char *first[OPT_MAX] = { 0 }, *why;
+	const char *first[OPT_MAX] = { 0 };
 	const struct optdef *which;
-	int i, start, ret = 0, fleet;
+	int i, start, ret = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->older_than = -1;
@@ -616,7 +593,7 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 	    (o->computers = calloc((size_t)argc + 1,
 	    sizeof(*o->computers))) == NULL ||
 	    (o->fleet_word = calloc((size_t)argc + 1, 1)) == NULL)
-		return fail(err, errlen, "out of memory");
+		return opts_fail(err, errlen, "out of memory");
 
 	/*
 	 * The first mistake is the one reported; the rest is still read
@@ -625,8 +602,8 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			if (i + 1 < argc && ret == 0)
-				ret = fail(err, errlen, "unexpected argument "
-				    "%s", Q(argv[i + 1]));
+				ret = opts_fail(err, errlen, "unexpected "
+				    "argument %s", Q(argv[i + 1]));
 			break;
 		}
 		start = i;
@@ -646,96 +623,7 @@ opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		return ret;
 	if (o->version)
 		return 0;
-	if (o->clash)
-		return fail(err, errlen, "only one of --configure, "
-		    "--unconfigure, --install-eventlog and --uninstall-eventlog "
-		    "at a time");
-	fleet = o->ncomputers > 0 || o->computers_file != NULL;
-	if (fleet && o->host != NULL)
-		return fail(err, errlen, "--one-computer and --computer%s "
-		    "cannot be combined", o->ncomputers ? "" : "s");
-	if (o->ncomputers > 0 && o->computers_file != NULL)
-		return fail(err, errlen, "--computer and --computers cannot be "
-		    "combined; put every name in the file");
-	if ((fleet || o->host != NULL) && (why = local_only(o)) != NULL)
-		return fail(err, errlen, "%s acts on this computer only: it "
-		    "%s", o->cmd != CMD_SCAN ? cmd_name[o->cmd] : o->holders ?
-		    "--holders" : "--reboot", why);
-	if (!fleet && (first[OPT_PARALLEL] || first[OPT_HOST_TIMEOUT]))
-		return fail(err, errlen, "--%s goes with --computer or "
-		    "--computers", first[OPT_PARALLEL] ? "parallel" :
-		    "host-timeout");
-	if (o->cmd != CMD_SCAN && (o->delete || o->force || o->all ||
-	    o->where || o->ndirs || o->older_than >= 0 || o->format ||
-	    o->log || o->eventlog || o->holders || o->wait || o->reboot ||
-	    o->threads))
-		return fail(err, errlen, "%s does not scan; it takes no other "
-		    "options%s", cmd_name[o->cmd], o->cmd == CMD_CONFIGURE ?
-		    " but --grant" : "");
-	if (o->grant != NULL && o->cmd != CMD_CONFIGURE)
-		return fail(err, errlen, "--grant goes with --configure");
-	if (o->grant != NULL && o->grant[0] == '\0')
-		return fail(err, errlen, "--grant needs an account name");
-	if (o->reboot && !o->delete)
-		return fail(err, errlen, "--reboot goes with --delete");
-	if (o->where && (o->holders || o->wait || o->eventlog))
-		return fail(err, errlen, "--where lists directories only; "
-		    "--holders, --wait and --eventlog do not apply");
-	if (o->cmd == CMD_CONFIGURE) {
-		if (path_normalise(o->configure, &o->config_dir, &why) != 0)
-			return fail(err, errlen, "--configure %s %s",
-			    Q(o->configure), why);
-		if (strlen(o->config_dir) == 3)
-			return fail(err, errlen, "--configure %s is a drive "
-			    "root; give a directory of its own",
-			    Q(o->configure));
-	}
-	if (o->all && o->ndirs > 0)
-		return fail(err, errlen, "--all and --dir cannot be combined");
-	if (o->where && o->delete)
-		return fail(err, errlen, "--where lists directories only; "
-		    "it cannot be combined with --delete");
-	if (o->quiet && o->verbose)
-		return fail(err, errlen, "--quiet and --verbose cannot be "
-		    "combined");
-	if (o->where && (o->older_than >= 0 || o->log != NULL))
-		return fail(err, errlen, "--where lists directories only; "
-		    "--older-than and --log do not apply");
-	if (o->log != NULL) {
-		const char *given = o->log;
-
-		o->log = NULL;
-		if (path_normalise(given, &o->log, &why) != 0) {
-			return fail(err, errlen, "--log %s %s", Q(given),
-			    why);
-		}
-		o->log_owned = 1;
-	}
-	for (i = 0; i < (int)o->ndirs; i++) {
-		char *norm;
-		int unc;
-
-		if (path_normalise(o->dirs[i], &norm, &why) != 0)
-			return fail(err, errlen, "--dir %s %s",
-			    Q(o->dirs[i]), why);
-		unc = norm[0] == '\\';
-		free(norm);
-		if (unc && (fleet || o->host != NULL))
-			return fail(err, errlen, "--dir %s is a network path; "
-			    "with --computer, --dir names a directory on each "
-			    "computer, as X:\\path", Q(o->dirs[i]));
-		/* the boot of this computer cannot reach a share */
-		if (unc && o->reboot)
-			return fail(err, errlen, "--reboot cannot schedule "
-			    "files in %s: a network path is not there at boot; "
-			    "run mmpclean --reboot on the server itself",
-			    Q(o->dirs[i]));
-	}
-	if (o->computers_file != NULL && strcmp(o->computers_file, "-") != 0 &&
-	    path_normalise(o->computers_file, &o->hosts_path, &why) != 0)
-		return fail(err, errlen, "--computers %s %s",
-		    Q(o->computers_file), why);
-	return 0;
+	return opts_check(o, first, err, errlen);
 }
 
 void

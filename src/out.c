@@ -28,11 +28,8 @@ static struct {
 	int fleet;		/* --computer: the reports are the children's */
 } st;
 
-#define CSV_HEAD_REPORT "status,path,size,last_write_utc,reason,computer\n"
-#define CSV_HEAD_WHERE "path,source,computer\n"
-
-static void
-put(enum plat_stream s, const struct sbuf *b)
+void
+out_put(enum plat_stream s, const struct sbuf *b)
 {
 	const char *msg = "mmpclean: out of memory while formatting output\n";
 
@@ -55,8 +52,8 @@ put(enum plat_stream s, const struct sbuf *b)
 }
 
 /* What is buffered goes out now: a full or closed output shows here. */
-static void
-stdout_flush(void)
+void
+out_flush(void)
 {
 	if (!st.stdout_failed && plat_flush(OUT_STDOUT) != PST_OK) {
 		st.stdout_failed = 1;
@@ -65,8 +62,8 @@ stdout_flush(void)
 	}
 }
 
-static void
-put_log(struct sbuf *line)
+void
+out_put_log(struct sbuf *line)
 {
 	struct sbuf b = { 0 };
 
@@ -109,12 +106,10 @@ progress_clear(void)
 	sb_add(&b, spaces, st.progress_len < sizeof(spaces) - 1 ?
 	    st.progress_len : sizeof(spaces) - 1);
 	sb_puts(&b, "\r");
-	put(OUT_STDERR, &b);
+	out_put(OUT_STDERR, &b);
 	sb_free(&b);
 	st.progress_len = 0;
 }
-
-static void json_str(struct sbuf *b, const char *key, const char *val);
 
 /* The computer column that ends every CSV row. */
 static void
@@ -157,7 +152,7 @@ rep_begin(const struct opts *o, int64_t now)
 		break;
 	case FMT_JSON:
 		sb_puts(&b, "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",");
-		json_str(&b, "computer", st.computer);
+		out_json_str(&b, "computer", st.computer);
 		sb_puts(&b, ",");
 		if (!o->where) {
 			sb_printf(&b, "\"mode\":\"%s\",\"started\":\"",
@@ -170,13 +165,13 @@ rep_begin(const struct opts *o, int64_t now)
 	default:
 		break;
 	}
-	put(OUT_STDOUT, &b);
+	out_put(OUT_STDOUT, &b);
 	sb_free(&b);
 	return st.log_failed ? -1 : 0;
 }
 
-static void
-json_str(struct sbuf *b, const char *key, const char *val)
+void
+out_json_str(struct sbuf *b, const char *key, const char *val)
 {
 	sb_printf(b, "\"%s\":", key);
 	if (val == NULL) {
@@ -212,15 +207,15 @@ rep_where(const struct cand *c)
 		break;
 	case FMT_JSON:
 		sb_puts(&b, st.ndirs++ ? ",{" : "{");
-		json_str(&b, "path", c->path);
+		out_json_str(&b, "path", c->path);
 		sb_puts(&b, ",");
-		json_str(&b, "source", s);
+		out_json_str(&b, "source", s);
 		sb_puts(&b, ",");
-		json_str(&b, "error", c->error);
+		out_json_str(&b, "error", c->error);
 		sb_puts(&b, "}");
 		break;
 	}
-	put(OUT_STDOUT, &b);
+	out_put(OUT_STDOUT, &b);
 	sb_free(&b);
 	free(src);
 }
@@ -235,11 +230,11 @@ rep_dir_begin(const struct cand *c)
 		return;
 	src = src_describe(c->src);
 	sb_puts(&b, st.ndirs++ ? ",{" : "{");
-	json_str(&b, "path", c->path);
+	out_json_str(&b, "path", c->path);
 	sb_puts(&b, ",");
-	json_str(&b, "source", src ? src : "");
+	out_json_str(&b, "source", src ? src : "");
 	sb_puts(&b, ",\"files\":[");
-	put(OUT_STDOUT, &b);
+	out_put(OUT_STDOUT, &b);
 	sb_free(&b);
 	free(src);
 	st.nfiles = 0;
@@ -276,7 +271,7 @@ rep_file(const struct cand *c, const char *status,
 	switch (st.o->format) {
 	case FMT_TEXT:
 		if (!st.o->quiet || problem)
-			put(OUT_STDOUT, &line);
+			out_put(OUT_STDOUT, &line);
 		break;
 	case FMT_CSV:
 		sb_printf(&b, "%s,", status);
@@ -292,24 +287,24 @@ rep_file(const struct cand *c, const char *status,
 		sb_puts(&b, ",");
 		sb_add_csv(&b, reason ? reason : "");
 		csv_computer(&b);
-		put(OUT_STDOUT, &b);
+		out_put(OUT_STDOUT, &b);
 		break;
 	case FMT_JSON:
 		sb_puts(&b, st.nfiles++ ? ",{" : "{");
-		json_str(&b, "status", status);
+		out_json_str(&b, "status", status);
 		sb_puts(&b, ",");
-		json_str(&b, "path", path.s ? path.s : "");
+		out_json_str(&b, "path", path.s ? path.s : "");
 		sb_printf(&b, ",\"size\":%llu,\"last_write\":\"",
 		    (unsigned long long)e->size);
 		sb_add_time(&b, e->mtime);
 		sb_puts(&b, "\",");
-		json_str(&b, "reason", reason);
+		out_json_str(&b, "reason", reason);
 		sb_puts(&b, "}");
-		put(OUT_STDOUT, &b);
+		out_put(OUT_STDOUT, &b);
 		break;
 	}
 	if (strcmp(status, "young") != 0)
-		put_log(&line);
+		out_put_log(&line);
 	sb_free(&b);
 	sb_free(&path);
 	sb_free(&line);
@@ -355,9 +350,9 @@ rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 	progress_clear();
 	if (st.o->format == FMT_JSON) {
 		sb_puts(&b, "],");
-		json_str(&b, "error", error);
+		out_json_str(&b, "error", error);
 		sb_puts(&b, "}");
-		put(OUT_STDOUT, &b);
+		out_put(OUT_STDOUT, &b);
 	}
 	/* CSV: a row for the directory, its status "error" */
 	if (st.o->format == FMT_CSV && error != NULL) {
@@ -366,7 +361,7 @@ rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 		sb_puts(&b, ",,,");
 		sb_add_csv(&b, error);
 		csv_computer(&b);
-		put(OUT_STDOUT, &b);
+		out_put(OUT_STDOUT, &b);
 	}
 	if (error != NULL)
 		sb_puts(&line, "error     "), sb_add_display(&line,
@@ -381,7 +376,7 @@ rep_dir_end(const struct cand *c, const char *error, const struct counts *n)
 		counts_rest(&line, n);
 		sb_puts(&line, "\n");
 	}
-	put_log(&line);
+	out_put_log(&line);
 	sb_free(&b);
 	sb_free(&line);
 }
@@ -402,7 +397,7 @@ rep_progress(const struct counts *n, unsigned long seen)
 	    st.o->delete ? "deleted" : "unlocked", n->locked);
 	if (b.len - 1 < st.progress_len)	/* cover a longer line */
 		sb_printf(&b, "%*s", (int)(st.progress_len - (b.len - 1)), "");
-	put(OUT_STDERR, &b);
+	out_put(OUT_STDERR, &b);
 	st.progress_len = b.len - 1;
 	sb_free(&b);
 }
@@ -458,8 +453,8 @@ rep_end(const struct run *r, int status)
 		sb_printf(&b, ",\"exit_status\":%d}\n", status);
 		break;
 	}
-	put(OUT_STDOUT, &b);
-	stdout_flush();		/* before the event and the log's last line */
+	out_put(OUT_STDOUT, &b);
+	out_flush();		/* before the event and the log's last line */
 	sb_free(&b);
 }
 
@@ -475,7 +470,7 @@ rep_end_log(int status)
 	if (st.o == NULL || st.o->where)
 		return;
 	sb_printf(&line, "finished  exit status %d\n", status);
-	put_log(&line);
+	out_put_log(&line);
 	sb_free(&line);
 }
 
@@ -507,7 +502,7 @@ out_text(const char *text)
 	struct sbuf b = { 0 };
 
 	sb_puts(&b, text);
-	put(OUT_STDOUT, &b);
+	out_put(OUT_STDOUT, &b);
 	sb_free(&b);
 }
 
@@ -520,7 +515,7 @@ out_printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&b, fmt, ap);
 	va_end(ap);
-	put(OUT_STDOUT, &b);
+	out_put(OUT_STDOUT, &b);
 	sb_free(&b);
 }
 
@@ -530,7 +525,7 @@ out_err(const char *text)
 	struct sbuf b = { 0 };
 
 	sb_puts(&b, text);
-	put(OUT_STDERR, &b);
+	out_put(OUT_STDERR, &b);
 	sb_free(&b);
 }
 
@@ -548,7 +543,7 @@ warnmsg(const char *fmt, ...)
 	sb_vprintf(&b, fmt, ap);
 	va_end(ap);
 	sb_puts(&b, "\n");
-	put(OUT_STDERR, &b);
+	out_put(OUT_STDERR, &b);
 	sb_free(&b);
 }
 
@@ -570,7 +565,7 @@ out_finish(void)
 {
 	int failed;
 
-	stdout_flush();
+	out_flush();
 	plat_flush(OUT_STDERR);
 	if (st.log != NULL)
 		plat_log_close(st.log);
@@ -580,189 +575,18 @@ out_finish(void)
 	return failed ? EXIT_FAILED : EXIT_CLEAN;
 }
 
-/* ---- --computer: each computer's report, relayed whole ---- */
+/* ---- for out_fleet.c, which writes the fleet's report ---- */
 
-/* A child's text with its line ends as this run writes them: "\n". */
-static void
-relay(enum plat_stream s, const char *text, size_t len)
+/* The run's start, as JSON's "started" says it. */
+int64_t
+out_now(void)
 {
-	struct sbuf b = { 0 };
-
-	for (size_t i = 0; i < len; i++)
-		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
-			sb_add(&b, text + i, 1);
-	put(s, &b);
-	sb_free(&b);
+	return st.now;
 }
 
-void
-rep_fleet_begin(const struct opts *o)
+/* JSON: how many objects came before the one about to be written. */
+unsigned long
+out_json_next(void)
 {
-	struct sbuf b = { 0 };
-
-	switch (o->format) {
-	case FMT_CSV:
-		sb_puts(&b, o->where ? CSV_HEAD_WHERE : CSV_HEAD_REPORT);
-		break;
-	case FMT_JSON:
-		sb_puts(&b, "{\"mmpclean\":\"" MMPCLEAN_VERSION "\",");
-		if (!o->where) {
-			sb_printf(&b, "\"mode\":\"%s\",\"started\":\"",
-			    o->delete ? "delete" : "report");
-			sb_add_time(&b, st.now);
-			sb_puts(&b, "\",");
-		}
-		sb_puts(&b, "\"computers\":[");
-		break;
-	default:
-		break;
-	}
-	put(OUT_STDOUT, &b);
-	sb_free(&b);
-}
-
-/*
- * A child's JSON is one line, one object, the report of one computer: it
- * goes into the fleet's document as it is.  Anything else (a run that
- * crashed half-way) would break the whole document, and is not relayed.
- */
-static int
-json_report_ok(const char *out, size_t len)
-{
-	static const char head[] = "{\"mmpclean\":";
-
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
-		len--;
-	return len > sizeof(head) && memcmp(out, head, sizeof(head) - 1) == 0 &&
-	    out[len - 1] == '}' && memchr(out, '\n', len) == NULL &&
-	    memchr(out, '\0', len) == NULL;
-}
-
-int
-rep_fleet_host(const struct opts *o, const char *name, const char *out,
-    size_t outlen, const char *err, size_t errlen, int status,
-    const char *failure)
-{
-	struct sbuf b = { 0 }, line = { 0 }, unc = { 0 };
-
-	relay(OUT_STDERR, err ? err : "", err ? errlen : 0);
-	if (out == NULL)
-		out = "", outlen = 0;	/* it wrote nothing */
-	if (failure == NULL && o->format == FMT_JSON &&
-	    !json_report_ok(out, outlen)) {
-		failure = "its report could not be read (the run ended "
-		    "before it was complete)";
-		if (status < EXIT_FAILED)
-			status = EXIT_FAILED;
-	}
-	if (failure == NULL) {
-		size_t skip = 0;
-
-		/* each child's CSV starts with the header this run gave */
-		if (o->format == FMT_CSV) {
-			while (skip < outlen && out[skip] != '\n')
-				skip++;
-			skip += skip < outlen;
-		}
-		if (o->format == FMT_JSON) {
-			sb_puts(&b, st.nfiles++ ? "," : "");
-			while (outlen > 0 && (out[outlen - 1] == '\n' ||
-			    out[outlen - 1] == '\r'))
-				outlen--;
-			put(OUT_STDOUT, &b);
-		}
-		relay(OUT_STDOUT, out + skip, outlen - skip);
-		sb_free(&b);
-		return status;
-	}
-	/* no report of its own: the fleet says why, in every format */
-	warnmsg("%s: %s", name, failure ? failure : "no report");
-	sb_printf(&unc, "\\\\%s", name);
-	switch (o->format) {
-	case FMT_CSV:
-		if (o->where) {
-			sb_add_csv(&b, unc.s ? unc.s : "");
-			sb_puts(&b, ",,");
-		} else {
-			sb_puts(&b, "error,");
-			sb_add_csv(&b, unc.s ? unc.s : "");
-			sb_puts(&b, ",,,");
-			sb_add_csv(&b, failure ? failure : "no report");
-			sb_puts(&b, ",");
-		}
-		sb_add_csv(&b, name);
-		sb_puts(&b, "\n");
-		break;
-	case FMT_JSON:
-		sb_puts(&b, st.nfiles++ ? ",{" : "{");
-		json_str(&b, "computer", name);
-		sb_puts(&b, ",");
-		json_str(&b, "error", failure ? failure : "no report");
-		sb_printf(&b, ",\"exit_status\":%d}", status);
-		break;
-	default:
-		break;
-	}
-	put(OUT_STDOUT, &b);
-	sb_printf(&line, "error     \\\\%s  (%s)\n", name, failure ? failure :
-	    "no report");
-	/* the text report has a line for it where its report would be */
-	if (o->format == FMT_TEXT && !o->where)
-		put(OUT_STDOUT, &line);
-	/* the child's own log lines name it; this one is the fleet's */
-	put_log(&line);
-	sb_free(&b);
-	sb_free(&line);
-	sb_free(&unc);
-	return status;
-}
-
-char *
-rep_fleet_text(const struct fleet_counts *fc)
-{
-	struct sbuf b = { 0 };
-
-	sb_printf(&b, "%lu computer%s: %lu clean, %lu locked, %lu failed, "
-	    "%lu unreachable", fc->computers, fc->computers == 1 ? "" : "s",
-	    fc->clean, fc->locked, fc->failed, fc->unreachable);
-	if (fc->not_scanned > 0)
-		sb_printf(&b, ", %lu not scanned (interrupted)",
-		    fc->not_scanned);
-	if (b.oom)
-		sb_free(&b);
-	return b.s;
-}
-
-int
-rep_fleet_end(const struct opts *o, const struct fleet_counts *fc,
-    int status)
-{
-	struct sbuf b = { 0 }, line = { 0 };
-	char *text = rep_fleet_text(fc);
-
-	switch (o->format) {
-	case FMT_TEXT:
-		if (!o->quiet && !o->where)
-			sb_printf(&b, "%s\n", text ? text : "out of memory");
-		break;
-	case FMT_JSON:
-		sb_printf(&b, "],\"summary\":{\"computers\":%lu,\"clean\":%lu,"
-		    "\"locked\":%lu,\"failed\":%lu,\"unreachable\":%lu,"
-		    "\"not_scanned\":%lu},\"exit_status\":%d}\n",
-		    fc->computers, fc->clean, fc->locked, fc->failed,
-		    fc->unreachable, fc->not_scanned, status);
-		break;
-	default:
-		break;
-	}
-	put(OUT_STDOUT, &b);
-	stdout_flush();
-	if (!o->where) {
-		sb_printf(&line, "fleet     %s\n", text ? text : "");
-		put_log(&line);
-	}
-	free(text);
-	sb_free(&b);
-	sb_free(&line);
-	return out_failed() > status ? out_failed() : status;
+	return st.nfiles++;
 }

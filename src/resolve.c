@@ -18,19 +18,15 @@ const char exchange_key[] = "Software\\Microsoft\\Exchange\\Setup";
 const char exchange_value[] = "Services";
 #define EXCHANGE_DEFAULT "C:\\EXCHSRVR"
 
+const char cur_version_key[] =
+    "Software\\Microsoft\\Windows NT\\CurrentVersion";
+
 /*
  * --one-computer: the computer whose directories these are, or NULL for
- * this one.  Its registry is read through the Remote Registry service, its
- * %VARIABLES% are its own (read from that registry, never this computer's
- * environment), and its X:\path is reached as \\NAME\X$\path.
+ * this one (remote.c reaches it).
  */
 static const char *host;
 static int host_refused;	/* a path it names was refused */
-static const char cur_key[] = "Software\\Microsoft\\Windows NT\\CurrentVersion";
-static const char env_key[] =
-    "System\\CurrentControlSet\\Control\\Session Manager\\Environment";
-/* %A% naming %B% naming ...: deeper than this is a loop */
-#define REMOTE_EXPAND_DEPTH 8
 
 static int
 is_blank(const char *s)
@@ -177,81 +173,6 @@ segments:
 	return 0;
 }
 
-static enum expand_result expand(const char *in, char **out, char **undef,
-    int depth);
-
-/*
- * A variable as the remote computer's processes see it: the system
- * environment in its registry, and the few that Windows sets itself
- * from elsewhere in the registry.
- */
-static enum pst
-remote_var(const char *name, char **value, int depth)
-{
-	static const struct {
-		const char *name, *key, *value;
-	} own[] = {
-		{ "SystemRoot", cur_key, "SystemRoot" },
-		{ "WinDir", cur_key, "SystemRoot" },
-		{ "ProgramFiles", "Software\\Microsoft\\Windows\\CurrentVersion",
-		    "ProgramFilesDir" },
-		{ "ProgramFiles(x86)",
-		    "Software\\Microsoft\\Windows\\CurrentVersion",
-		    "ProgramFilesDir (x86)" },
-		{ "ProgramData", "Software\\Microsoft\\Windows NT\\CurrentVersion"
-		    "\\ProfileList", "ProgramData" },
-		{ "ALLUSERSPROFILE", "Software\\Microsoft\\Windows NT"
-		    "\\CurrentVersion\\ProfileList", "ProgramData" },
-	};
-	const char *key = env_key, *vname = name;
-	struct regval rv = { 0 };
-	char *undef = NULL;
-	enum pst st;
-
-	*value = NULL;
-	if (depth > REMOTE_EXPAND_DEPTH)
-		return PST_ABSENT;
-	if (ascii_casecmp(name, "SystemDrive") == 0) {
-		if ((st = remote_var("SystemRoot", value, depth + 1)) != PST_OK)
-			return st;
-		if (strlen(*value) < 2 || (*value)[1] != ':') {
-			free(*value);
-			*value = NULL;
-			return PST_ABSENT;
-		}
-		(*value)[2] = '\0';
-		return PST_OK;
-	}
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (ascii_casecmp(name, own[i].name) == 0) {
-			key = own[i].key;
-			vname = own[i].value;
-		}
-	if ((st = plat_reg_get(VIEW_64, key, vname, &rv)) != PST_OK)
-		return st == PST_WRONGTYPE ? PST_ABSENT : st;
-	if (!rv.expand) {
-		*value = rv.data;
-		return PST_OK;
-	}
-	switch (expand(rv.data, value, &undef, depth + 1)) {
-	case EXP_OK:
-		st = PST_OK;
-		break;
-	case EXP_UNDEFINED:
-		st = PST_ABSENT;
-		break;
-	case EXP_NOMEM:
-		st = PST_NOMEM;
-		break;
-	default:
-		st = PST_IO;
-		break;
-	}
-	free(undef);
-	free(rv.data);
-	return st;
-}
-
 static enum pst
 getvar(const char *name, char **value, int depth)
 {
@@ -266,11 +187,12 @@ getvar(const char *name, char **value, int depth)
 enum expand_result
 env_expand(const char *in, char **out, char **undef)
 {
-	return expand(in, out, undef, 0);
+	return env_expand_depth(in, out, undef, 0);
 }
 
-static enum expand_result
-expand(const char *in, char **out, char **undef, int depth)
+/* depth: how many variables named this one (remote.c's loop guard) */
+enum expand_result
+env_expand_depth(const char *in, char **out, char **undef, int depth)
 {
 	struct sbuf b = { 0 };
 	const char *p = in, *end;
@@ -371,47 +293,6 @@ find_variable(const char *s, size_t *len)
 	return NULL;
 }
 
-static void cand_fail(struct candlist *cl, unsigned src, const char *value,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/*
- * --one-computer: X:\path on that computer is \\NAME\X$\path from here.
- * A network path it names is not followed: that would be some other
- * computer's share, reached with this workstation's credentials.
- * Returns 0 with *path replaced, or -1 (the candidate failed; said).
- */
-static int
-on_host(struct candlist *cl, char **path, unsigned src)
-{
-	struct sbuf b = { 0 };
-	char *p = *path, *why;
-
-	if (p[0] == '\\') {
-		host_refused = 1;
-		why = src_describe(src);
-		cand_fail(cl, src, p, "'%s' (%s) is a network path on %s: "
-		    "mmpclean reaches a computer's directories through its "
-		    "administrative shares (C$), and does not follow a path "
-		    "that names another share; scan it with --dir, without "
-		    "--computer, or run mmpclean on %s", p, why ? why : "",
-		    host, host);
-		free(why);
-		free(p);
-		*path = NULL;
-		return 1;
-	}
-	/* normalised: "X:\" or "X:\dir..." */
-	sb_printf(&b, "\\\\%s\\%c$%s", host, p[0], p[3] ? p + 2 : "");
-	free(p);
-	*path = b.s;
-	if (!b.oom)
-		return 0;
-	sb_free(&b);
-	*path = NULL;
-	warnmsg("out of memory");
-	return -1;
-}
-
 static int
 cand_add(struct candlist *cl, char *path, unsigned src)
 {
@@ -419,8 +300,10 @@ cand_add(struct candlist *cl, char *path, unsigned src)
 
 	int r;
 
-	if (host != NULL && (r = on_host(cl, &path, src)) != 0)
+	if (host != NULL && (r = on_host(cl, host, &path, src)) != 0) {
+		host_refused |= r > 0;
 		return r > 0 ? 0 : -1;
+	}
 
 	for (size_t i = 0; i < cl->n; i++)
 		if (cl->v[i].error == NULL &&
@@ -447,7 +330,7 @@ cand_add(struct candlist *cl, char *path, unsigned src)
  * as a candidate with its error, so that every report format shows it.
  * value is what was found (a registry value's data), or NULL.
  */
-static void
+void
 cand_fail(struct candlist *cl, unsigned src, const char *value,
     const char *fmt, ...)
 {
@@ -647,25 +530,6 @@ webtemp(struct candlist *cl)
 	return bad ? -1 : 0;
 }
 
-/* --one-computer: its registry, or why it cannot be read. */
-static int
-connect_host(struct candlist *cl)
-{
-	enum pst st = plat_reg_connect(host);
-
-	if (st == PST_OK)
-		return 0;
-	cand_fail(cl, SRC_REG64 | SRC_REG32, NULL, "cannot read the registry "
-	    "of %s: %s; mmpclean never guesses a computer's directory: give "
-	    "it with --dir (for example --computer %s --dir C:\\Windows) to "
-	    "scan without the registry", host, st == PST_DENIED ? "access "
-	    "denied (reading it needs administrator rights there)" :
-	    st == PST_NOTFOUND || st == PST_GONE ? "the computer cannot be "
-	    "found, or its Remote Registry service is not running" :
-	    plat_lasterror(), host);
-	return -1;
-}
-
 int
 resolve(const struct opts *o, struct candlist *cl)
 {
@@ -687,7 +551,7 @@ resolve(const struct opts *o, struct candlist *cl)
 		}
 		return EXIT_CLEAN;
 	}
-	if (host != NULL && connect_host(cl) != 0)
+	if (host != NULL && connect_host(cl, host) != 0)
 		return EXIT_NODIR;
 	for (size_t i = 0; i < 2; i++) {
 		r = profile_dir(cl, views[i], &path);
@@ -717,7 +581,8 @@ resolve(const struct opts *o, struct candlist *cl)
 	case PST_ABSENT:
 		cand_fail(cl, SRC_WINDIR, NULL, "cannot find the Windows "
 		    "directory of %s: its registry has no value 'HKLM\\%s"
-		    "\\SystemRoot'", host ? host : "this computer", cur_key);
+		    "\\SystemRoot'", host ? host : "this computer",
+		    cur_version_key);
 		bad = 1;
 		break;
 	default:

@@ -24,20 +24,9 @@
 #define RECHECK_MAX 65536
 #define RELOOK_MS 100
 
-struct later {
-	char *name;
-	enum pst why;		/* PST_LOCKED, PST_MAPPED or PST_PENDING */
-	unsigned attrs;
-	uint64_t size;
-	int64_t mtime;
-	char *holders;		/* --holders: who holds it, or NULL */
-};
-
 /* --wait: the pause between looks grows to this, starting at WAIT_FIRST. */
 #define WAIT_FIRST_MS 100
 #define WAIT_MAX_MS 2000
-/* --holders: at most this many holders named for one file */
-#define HOLDERS_MAX 16
 
 struct scan {
 	struct run *r;
@@ -328,64 +317,6 @@ wait_for_release(struct scan *s)
 	}
 }
 
-static void
-holder_text(struct later *l, const struct plat_holder *h, size_t nh,
-    struct run *r)
-{
-	struct sbuf b = { 0 };
-
-	for (size_t i = 0; i < nh; i++) {
-		sb_printf(&b, "%s%s pid %lu", i ? "; " : "", h[i].app,
-		    h[i].pid);
-		if (h[i].service[0] != '\0') {
-			sb_printf(&b, ", service %s", h[i].service);
-			run_add_service(r, h[i].service);
-		}
-	}
-	free(l->holders);
-	l->holders = b.oom ? NULL : b.s;
-}
-
-/*
- * --holders: Restart Manager names the holders of a set of files, not of
- * each.  Ask for the whole set; where more than one process holds it,
- * halve the set and ask again, so one holder (the usual IIS case) costs
- * one session whatever the number of files.  A session that fails (one
- * path it rejects, a holder it cannot query) is halved too, so the rest
- * of the set is still named, but only HOLDERS_RETRY halvings deep: when
- * every session fails, a directory costs at most 2^(HOLDERS_RETRY+1) - 1
- * of them.
- */
-#define HOLDERS_RETRY 4
-
-static void
-name_holders(struct scan *s, struct later *v, size_t n, int retries)
-{
-	struct plat_holder h[HOLDERS_MAX];
-	const char **names;
-	size_t nh = 0, i;
-	int failed;
-
-	if (n == 0 || (names = malloc(n * sizeof(*names))) == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		names[i] = v[i].name;
-	failed = plat_holders(s->d, names, n, h, HOLDERS_MAX, &nh) != PST_OK;
-	free(names);
-	if (failed) {
-		/* Left unnamed ("holder unknown") past the last halving. */
-		if (n == 1 || retries >= HOLDERS_RETRY)
-			return;
-		retries++;
-	} else if (nh <= 1 || n == 1) {
-		for (i = 0; i < n; i++)
-			holder_text(&v[i], h, nh, s->r);
-		return;
-	}
-	name_holders(s, v, n / 2, retries);
-	name_holders(s, v + n / 2, n - n / 2, retries);
-}
-
 /* --reboot: hand what is still locked to the next boot. */
 static enum pst
 schedule(struct scan *s, const struct later *l)
@@ -407,7 +338,7 @@ static void
 settle(struct scan *s)
 {
 	if (s->o->holders)
-		name_holders(s, s->locked, s->nlocked, 0);
+		name_holders(s->d, s->r, s->locked, s->nlocked, 0);
 	for (size_t i = 0; i < s->nlocked; i++) {
 		struct later *l = &s->locked[i];
 		struct plat_entry e = { l->name, l->attrs, l->size, l->mtime };

@@ -1105,6 +1105,48 @@ release(struct fx *f, int slot)
 	return st;
 }
 
+/* ---- Python, to read the reports as their consumers will ---- */
+
+/* docs/report.schema.json in the source tree (ROOT/build/holdlock.exe). */
+static const char *
+schema_path(void)
+{
+	static char path[PATH_MAX];
+	char *slash;
+
+	fmt(path, sizeof path, "%s", g_holdlock);
+	for (int i = 0; i < 2; i++)
+		if ((slash = strrchr(path, '/')) != NULL)
+			*slash = '\0';
+	fmt(path + strlen(path), sizeof path - strlen(path),
+	    "/docs/report.schema.json");
+	return path;
+}
+
+void
+python(struct fx *f, const char *script, const char *const *args)
+{
+	const char *argv[16];
+	struct run r = { .out = NULL };
+	size_t n = 0;
+
+	/* Debian's, with python3-jsonschema (.ci/deps): not another on PATH */
+	argv[n++] = "/usr/bin/python3";
+	argv[n++] = "-c";
+	argv[n++] = script;
+	while (*args != NULL && n < 14)
+		argv[n++] = *args++;
+	argv[n++] = schema_path();	/* always the last argument */
+	argv[n] = NULL;
+	if (run_cmd(&r, argv, f->uout, NULL, RUN_MS) != 0 || r.status != 0) {
+		print_message("python3 exit %d\n--- stdout ---\n%.6000s\n"
+		    "--- stderr ---\n%.4000s\n", r.status, r.out, r.err);
+		run_free(&r);
+		fail_msg("the Python check failed");
+	}
+	run_free(&r);
+}
+
 /* ---- fixtures ---- */
 
 /*

@@ -299,6 +299,49 @@ int hold(struct fx *f, const char *share, const char *access,
 	hold((f), (share), (access), ARGS(__VA_ARGS__))
 int release(struct fx *f, int slot);
 
+/* ---- Python, to read the reports as their consumers will ---- */
+/*
+ * Every report as its consumers read it: JSON is ASCII (so Windows
+ * PowerShell 5.1, decoding with the console's code page 437, reads what
+ * UTF-8 reads) and valid against docs/report.schema.json; CSV starts with
+ * the header the schema names, then rows of as many fields, never the
+ * header again.  Defines fail(message, text), load_json(path) and
+ * load_csv(path, where=False) for the checks after it, which may define a
+ * fail() of their own: the loaders do not call it.  The schema is
+ * sys.argv[-1].
+ */
+#define PY_COMMON \
+"import csv, datetime, io, json, re, sys\n" \
+"import jsonschema\n" \
+"SCHEMA = json.load(open(sys.argv[-1]))\n" \
+"jsonschema.Draft202012Validator.check_schema(SCHEMA)\n" \
+"def fail(m, text=''):\n" \
+"    print(text); sys.exit(m)\n" \
+"def load_json(path):\n" \
+"    raw = open(path, 'rb').read()\n" \
+"    bad = [b for b in raw if b >= 0x80]\n" \
+"    if bad: print(raw); sys.exit('JSON with %d non-ASCII bytes' % len(bad))\n" \
+"    doc = json.loads(raw.decode('utf-8'))\n" \
+"    if json.loads(raw.decode('cp437')) != doc: sys.exit('cp437 reads another document')\n" \
+"    jsonschema.Draft202012Validator(SCHEMA).validate(doc)\n" \
+"    return raw, doc\n" \
+"def load_csv(path, where=False):\n" \
+"    text = open(path, 'rb').read().decode('utf-8')\n" \
+"    rows = list(csv.reader(io.StringIO(text, newline=''), strict=True))\n" \
+"    head = SCHEMA['x-csv-header']['where' if where else 'report'].split(',')\n" \
+"    if not rows or rows[0] != head: print(text); sys.exit('header %r, expected %r' % (rows[:1], head))\n" \
+"    for row in rows[1:]:\n" \
+"        if len(row) != len(head): print(text); sys.exit('row of %d fields: %r' % (len(row), row))\n" \
+"        if row == head: print(text); sys.exit('a second header')\n" \
+"        if not where and row[0] not in SCHEMA['$defs']['status']['enum']:\n" \
+"            print(text); sys.exit('status %r is not in the schema' % row[0])\n" \
+"    return text, rows\n"
+
+/* /usr/bin/python3 -c script args... schema; fails the test unless exit 0 */
+void python(struct fx *f, const char *script, const char *const *args);
+#define PYTHON(f, script, ...) \
+	python((f), (script), (const char *const []){ __VA_ARGS__, NULL })
+
 /* ---- fixtures ---- */
 const char *win_file(struct fx *f);
 const char *win_dir(struct fx *f, const char *name);
