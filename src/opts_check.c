@@ -97,6 +97,9 @@ opts_check(struct opts *o, const char **first, char *err, size_t errlen)
 	if (o->where && (o->older_than >= 0 || o->log != NULL))
 		return opts_fail(err, errlen, "--where lists directories only; "
 		    "--older-than and --log do not apply");
+	if (o->where && o->threads)
+		return opts_fail(err, errlen, "--where lists directories only; "
+		    "--threads does not apply");
 	if (o->log != NULL) {
 		const char *given = o->log;
 

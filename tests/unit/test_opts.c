@@ -163,6 +163,14 @@ static void
 test_usage_errors(void **state)
 {
 	(void)state;
+	/* --where probes nothing: a thread count would be ignored */
+	fake_reset();
+	fake_dir("C:\\WINDOWS");
+	assert_int_equal(fake_run("--where", "--threads", "2", NULL),
+	    EXIT_USAGE);
+	assert_contains(fake_err(), "--where lists directories only; "
+	    "--threads does not apply");
+	assert_string_equal(fake_out(), "");
 	bad("mmpclean: unknown option '-x'\n", "-x", NULL);
 	bad("unknown option '-x'", "-qx", NULL);
 	bad("mmpclean: unknown option '--bogus'\n", "--bogus", NULL);
