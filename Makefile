@@ -345,7 +345,7 @@ mutate:
 # make bench [BENCH_N="1000 5000 20000 100000"] [BENCH_REPS=N]
 #	     [BENCH_ALSO="old=path/to/old-mmpclean.exe"] [BENCH_ARGS=...];
 # tables in build/bench-latency.txt and build/bench.txt.  Compare ratios
-# within one run: the machine is shared.  About 25 minutes.
+# within one run: the machine is shared.  About 30 minutes.
 BENCH_N	   ?= 1000 20000 100000
 BENCH_ARGS ?= --startup-reps 5
 BENCH_REPS ?=

@@ -95,17 +95,21 @@ def find_server():
     global SERVER_PID
     st = os.stat(os.environ["WINEPREFIX"])
     want = "/server-%x-%x" % (st.st_dev, st.st_ino)
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            if os.readlink("/proc/%s/cwd" % pid).endswith(want):
-                with open("/proc/%s/comm" % pid) as fp:
-                    if fp.read().startswith("wineserver"):
-                        SERVER_PID = int(pid)
-                        return
-        except OSError:
-            continue
+    # `wineserver -p` may return before a server it started has moved into
+    # its directory: looked for again, for up to 10 s.
+    for _ in range(100):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.readlink("/proc/%s/cwd" % pid).endswith(want):
+                    with open("/proc/%s/comm" % pid) as fp:
+                        if fp.read().startswith("wineserver"):
+                            SERVER_PID = int(pid)
+                            return
+            except OSError:
+                continue
+        time.sleep(0.1)
     sys.exit("bench: cannot find the wineserver of %s" % want)
 
 
