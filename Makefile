@@ -296,16 +296,22 @@ demo: deps $(B)/mmpclean.exe $(B)/holdlock.exe
 # (SOURCE_DATE_EPOCH: the last commit's), so one commit gives one zip.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 DIST	:= $(B)/dist/mmpclean-$(VERSION)
+# The deployment kit as committed (git's list: no local inventory, nothing
+# generated, no dotfiles), under deploy/ as in the repository; its
+# playbook finds the executables two levels up (deploy/README.md).
+DEPLOY_FILES := $(shell git ls-files deploy 2>/dev/null | grep -v '/\.')
 DIST_FILES := x64/mmpclean.exe x86/mmpclean.exe README.txt mmpclean.txt \
-	      report.schema.json LICENSE
+	      report.schema.json LICENSE $(DEPLOY_FILES)
 
 dist: $(DIST).zip
 
 $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
 	     man/mmpclean.1 docs/report.schema.json LICENSE .ci/mkzip.py \
-	     Makefile
+	     Makefile $(DEPLOY_FILES)
 	@[ -n "$(SOURCE_DATE_EPOCH)" ] || \
 	    { echo "dist: set SOURCE_DATE_EPOCH (not a git checkout)" >&2; exit 1; }
+	@[ -n "$(DEPLOY_FILES)" ] || \
+	    { echo "dist: git lists no deploy/ files (not a git checkout)" >&2; exit 1; }
 	rm -rf $(DIST) $@
 	mkdir -p $(DIST)/x64 $(DIST)/x86
 	cp $(B)/mmpclean.exe $(DIST)/x64/mmpclean.exe
@@ -315,6 +321,8 @@ $(DIST).zip: $(B)/mmpclean.exe $(B)/x86/mmpclean.exe README.md \
 	    >$(DIST)/mmpclean.txt
 	sed 's/\r*$$/\r/' LICENSE >$(DIST)/LICENSE
 	cp docs/report.schema.json $(DIST)/report.schema.json
+	for f in $(DEPLOY_FILES); do \
+	    mkdir -p $(DIST)/$${f%/*} && cp $$f $(DIST)/$$f || exit 1; done
 	cd $(DIST) && sha256sum $(DIST_FILES) >SHA256SUMS
 	python3 .ci/mkzip.py $@ $(DIST) $(SOURCE_DATE_EPOCH) \
 	    $(DIST_FILES) SHA256SUMS

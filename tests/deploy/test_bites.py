@@ -78,6 +78,11 @@ CASES = [
     ('--dir dropped from the options', 'roles/mmpclean/vars/main.yml',
      "     + (['--dir'] | product(mmpclean_dirs) | flatten(levels=1))", '',
      'role', 'test_every_option'),
+    ('the release zip\'s executables not found',
+     'roles/mmpclean/defaults/main.yml',
+     '  else playbook_dir | dirname | dirname }}"',
+     '  else playbook_dir | dirname }}"',
+     'role', 'test_exe_beside_or_above_the_playbook'),
 ]
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 import unittest
 
 import yaml
@@ -167,6 +168,22 @@ class TestArguments(unittest.TestCase):
             '--eventlog'])
         self.assertEqual(render('{{ _mmpclean_exe }}'),
                          r'C:\Program Files\mmpclean\mmpclean.exe')
+
+    def test_exe_beside_or_above_the_playbook(self):
+        # A source checkout: the zip unpacked into files/ beside the
+        # playbook.  The release zip: the playbook in deploy/ansible/, the
+        # executables two levels up.  files/ wins when both are there.
+        with tempfile.TemporaryDirectory() as top:
+            pb = os.path.join(top, 'deploy', 'ansible')
+            os.makedirs(pb)
+            self.assertEqual(render('{{ mmpclean_exe_src }}', playbook_dir=pb),
+                             os.path.join(top, 'x64', 'mmpclean.exe'))
+            self.assertEqual(render('{{ mmpclean_exe_src }}', playbook_dir=pb,
+                                    mmpclean_arch='x86'),
+                             os.path.join(top, 'x86', 'mmpclean.exe'))
+            os.makedirs(os.path.join(pb, 'files'))
+            self.assertEqual(render('{{ mmpclean_exe_src }}', playbook_dir=pb),
+                             os.path.join(pb, 'files', 'x64', 'mmpclean.exe'))
 
     def test_every_option(self):
         got = render('{{ _mmpclean_opts }}', mmpclean_dirs=[

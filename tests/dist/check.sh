@@ -71,11 +71,15 @@ ZIP=$B/dist/mmpclean-$VERSION.zip
 ok "$ZIP, $(wc -c <"$ZIP") bytes"
 
 EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
-python3 - "$ZIP" "$TMP/unzipped" "$EPOCH" <<'EOF' || nfail=$((nfail + 1))
+# The deployment kit: every committed file under deploy/ but dotfiles.
+KIT=$(git ls-files deploy | grep -v '/\.')
+[ -n "$KIT" ] || fail "git lists no files under deploy/"
+python3 - "$ZIP" "$TMP/unzipped" "$EPOCH" $KIT <<'EOF' || nfail=$((nfail + 1))
 import sys, time, zipfile
 path, out, epoch = sys.argv[1], sys.argv[2], int(sys.argv[3])
 want = ["x64/mmpclean.exe", "x86/mmpclean.exe", "README.txt",
-        "mmpclean.txt", "report.schema.json", "LICENSE", "SHA256SUMS"]
+        "mmpclean.txt", "report.schema.json", "LICENSE"] + sys.argv[4:] + [
+        "SHA256SUMS"]
 z = zipfile.ZipFile(path)
 names = [i.filename for i in z.infolist()]
 bad = 0
@@ -98,8 +102,9 @@ ok "members, order, dates and modes"
 
 if (cd "$U" && sha256sum --quiet -c SHA256SUMS); then
 	n=$(wc -l <"$U/SHA256SUMS")
-	[ "$n" -eq 6 ] && ok "SHA256SUMS verifies $n files" ||
-	    fail "SHA256SUMS lists $n files, want 6"
+	want=$((6 + $(printf '%s\n' "$KIT" | wc -l)))
+	[ "$n" -eq "$want" ] && ok "SHA256SUMS verifies $n files" ||
+	    fail "SHA256SUMS lists $n files, want $want"
 else
 	fail "SHA256SUMS does not verify"
 fi
@@ -120,6 +125,34 @@ if grep -q "$(printf '\b')" "$U/mmpclean.txt"; then
 	fail "mmpclean.txt has backspaces (overstrike)"
 fi
 ok "README.txt, mmpclean.txt, LICENSE: CRLF text from their sources"
+
+for f in $KIT; do
+	cmp -s "$U/$f" "$f" || fail "$f in the zip differs from ./$f"
+done
+# The playbook as unzipped finds the executables beside deploy/, with no
+# files/ folder and no variable set (the role's default, by Ansible's own
+# templating).
+if /usr/bin/python3 - "$U" <<'EOF'; then
+import os, sys, yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+top = sys.argv[1]
+role = os.path.join(top, "deploy/ansible/roles/mmpclean")
+v = {"playbook_dir": os.path.join(top, "deploy/ansible")}
+v.update(yaml.safe_load(open(os.path.join(role, "defaults/main.yml"))))
+for arch in ("x64", "x86"):
+    v["mmpclean_arch"] = arch
+    exe = Templar(loader=DataLoader(), variables=v).template(
+        "{{ mmpclean_exe_src }}")
+    if not os.path.isfile(exe) or \
+            os.path.relpath(exe, top) != arch + "/mmpclean.exe":
+        sys.exit(f"dist-check: FAIL: the unzipped playbook copies {exe}")
+EOF
+	ok "deploy/: $(printf '%s\n' "$KIT" | wc -l) files as committed," \
+	    "its playbook finding x64/ and x86/"
+else
+	fail "the unzipped playbook does not find the executables"
+fi
 
 # ---- each executable --------------------------------------------------------
 
