@@ -261,7 +261,7 @@ X86WINE	  := $(CURDIR)/$(B)/x86wine
 X86_ENV	  = PATH="$(X86WINE)/bin:$$PATH" \
 	    WINEPREFIX="$(CURDIR)/$(B)/wineprefix-x86" \
 	    MMPCLEAN_EXE="$(CURDIR)/$(B)/x86/mmpclean.exe" \
-	    E2E_SERIAL=1
+	    E2E_SERIAL="$$(cat $(X86WINE)/serial)"
 X86_E2E	  := t_report_lists_locked_and_unlocked t_delete_keeps_locked_file \
 	t_delete_all_free_then_nothing_left t_exit_status_highest_wins \
 	t_registry_sz_64bit_view t_registry_32bit_view_when_64_absent \

@@ -16,7 +16,10 @@
 #           wine32:i386's loader in $WINE32_LOADER.
 #
 # Prints the mode; exits 1 with the reason when neither is possible.
+# DIR/serial holds 1 when the x86 exe must run without worker threads
+# there (tests/x86/tls-probe.s), else nothing; DIR/mode the mode.
 set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 WINE32_LOADER=${WINE32_LOADER:-/usr/local/lib/mmpclean/wine32/wine}
 
@@ -49,6 +52,7 @@ if can_run_i386; then
 		ln -s "$(command -v $t)" "$DIR/bin/$t"
 	done
 	echo native >"$DIR/mode"
+	: >"$DIR/serial"	# Linux keeps TLS descriptors per thread
 	echo "x86 Wine: native (wine32:i386)"
 	exit 0
 fi
@@ -102,4 +106,28 @@ EOF
 chmod +x "$T/usr/lib/wine/wine" "$DIR/bin/wine" "$DIR/bin/wineboot"
 ln -s "$(command -v wineserver)" "$DIR/bin/wineserver"
 echo qemu >"$DIR/mode"
-echo "x86 Wine: qemu ($why; the 32-bit loader runs under qemu-i386)"
+
+# Whether threads can run there: Wine's 32-bit loader gives each thread
+# its TEB through one GDT entry that every thread sets for itself, which
+# needs per-thread descriptors (tls-probe.s says why and how it asks).
+if ! as --32 -o "$DIR/tls-probe.o" "$HERE/tls-probe.s" ||
+    ! ld -m elf_i386 -o "$DIR/tls-probe" "$DIR/tls-probe.o"; then
+	echo "mkwine: cannot assemble tests/x86/tls-probe.s (binutils)" >&2
+	exit 1
+fi
+rc=0
+qemu-i386 "$DIR/tls-probe" >/dev/null || rc=$?
+case $rc in
+0)	: >"$DIR/serial"
+	threads="its threads keep their own descriptors" ;;
+1)	echo 1 >"$DIR/serial"
+	threads="qemu-i386 gives all of a process's threads one descriptor"
+	threads="$threads table (tests/x86/tls-probe.s), so Wine's threads"
+	threads="$threads would share one TEB: the x86 exe runs with"
+	threads="$threads --threads 1" ;;
+*)	echo "mkwine: tests/x86/tls-probe.s under qemu-i386 failed" \
+	    "(exit $rc)" >&2
+	exit 1 ;;
+esac
+echo "x86 Wine: qemu ($why; the 32-bit loader runs under qemu-i386;" \
+    "$threads)"
