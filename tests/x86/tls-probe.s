@@ -68,21 +68,18 @@ _start:
 fail:	mov $252, %eax			# exit_group(3)
 	mov $3, %ebx
 	int $0x80
-own:	mov $4, %eax			# write(1, msgA)
-	mov $1, %ebx
-	mov $msgA, %ecx
+own:	mov $msgA, %ecx
 	mov $lenA, %edx
-	int $0x80
-	mov $252, %eax			# exit_group(0)
-	xor %ebx, %ebx
-	int $0x80
-other:	mov $4, %eax			# write(1, msgB)
-	mov $1, %ebx
-	mov $msgB, %ecx
+	xor %esi, %esi
+	jmp say
+other:	mov $msgB, %ecx
 	mov $lenB, %edx
-	int $0x80
-	mov $252, %eax			# exit_group(1)
+	mov $1, %esi
+say:	mov $4, %eax			# write(1, message)
 	mov $1, %ebx
+	int $0x80
+	mov $252, %eax			# exit_group(0 own, 1 other)
+	mov %esi, %ebx
 	int $0x80
 child:	mov $243, %eax			# set_thread_area(&descB): the same entry
 	mov $descB, %ebx
